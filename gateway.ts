@@ -1,0 +1,79 @@
+import { pathToFileURL } from 'node:url'
+import closeWithGrace from 'close-with-grace'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import authentication from './plugins/authentication.js'
+import configPlugin from './plugins/config.js'
+import { ConfigError } from './plugins/config/config-error.js'
+import { loadConfig, type Environment, type GatewayConfig } from './plugins/config/load-config.js'
+import errorHandler from './plugins/error-handler.js'
+import jwt from './plugins/jwt.js'
+import proxy from './plugins/proxy.js'
+import rateLimit from './plugins/rate-limit.js'
+import redis from './plugins/redis.js'
+import revocationRoutes from './routes/revocation/index.js'
+
+export interface GatewayOptions { config: GatewayConfig }
+
+/** The root plugin: shared capabilities first, in dependency order, then the gateway's own routes. */
+export default async function gateway (fastify: FastifyInstance, { config }: GatewayOptions): Promise<void> {
+  await fastify.register(configPlugin, { config })
+  await fastify.register(errorHandler)
+  await fastify.register(jwt)
+  await fastify.register(redis)
+  await fastify.register(rateLimit)
+  await fastify.register(authentication)
+  await fastify.register(proxy)
+  await fastify.register(revocationRoutes, { prefix: config.routesPrefix })
+}
+
+/** Server options that come from the configuration: logging without secrets, proxy trust. */
+export function serverOptions (config: GatewayConfig): FastifyServerOptions {
+  return {
+    // Fastify accepts a hop count at run time (proxy-addr); its types omit it.
+    trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
+    // Tokens must never reach the logs: headers are redacted, and URLs are logged without their
+    // query string, where a careless client may have put one.
+    logger: {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization'],
+      serializers: {
+        req: (request: { method: string, url: string, ip?: string }) => ({
+          method: request.method,
+          url: request.url.split('?')[0],
+          remoteAddress: request.ip
+        })
+      }
+    }
+  }
+}
+
+/** Builds the gateway, ready to listen or to be injected into. */
+export async function buildGateway (config: GatewayConfig): Promise<FastifyInstance> {
+  const app = Fastify(serverOptions(config))
+  await app.register(gateway, { config })
+  await app.ready()
+  return app
+}
+
+async function start (env: Environment): Promise<void> {
+  let app: FastifyInstance
+  let config: GatewayConfig
+  try {
+    config = loadConfig(env)
+    app = await buildGateway(config)
+  } catch (err) {
+    // A misconfiguration stops start-up with a message naming the variable.
+    process.stderr.write(`jwt-revocation-gateway: ${err instanceof ConfigError ? 'configuration error, ' : ''}${(err as Error).message}\n`)
+    process.exit(1)
+  }
+  closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
+    if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
+    else app.log.info({ signal }, 'shutting down')
+    await app.close()
+  })
+  await app.listen({ port: config.port, host: config.host })
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await start(process.env)
+}

@@ -1,0 +1,81 @@
+import * as defaults from './defaults.js'
+
+// The shape env-schema checks before anything is derived. Values that need more than a type
+// (upstream lists, keys, durations) stay strings here and are parsed by load-config.ts.
+export const envSchema = {
+  type: 'object',
+  properties: {
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: defaults.DEFAULT_PORT },
+    HOST: { type: 'string', minLength: 1, default: defaults.DEFAULT_HOST },
+    LOG_LEVEL: {
+      type: 'string',
+      enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: defaults.DEFAULT_LOG_LEVEL
+    },
+    TRUST_PROXY: { type: 'string' },
+    UPSTREAMS: { type: 'string' },
+    UPSTREAM_TIMEOUT_MS: { type: 'integer', minimum: 1, default: defaults.DEFAULT_UPSTREAM_TIMEOUT_MS },
+    PUBLIC_PATHS: { type: 'string', default: '' },
+    JWT_SECRET: { type: 'string' },
+    JWT_PUBLIC_KEY: { type: 'string' },
+    JWT_PUBLIC_KEY_FILE: { type: 'string' },
+    JWKS_URL: { type: 'string' },
+    JWT_ALGORITHMS: { type: 'string' },
+    JWT_ISSUER: { type: 'string' },
+    JWT_AUDIENCE: { type: 'string' },
+    JWT_CLOCK_TOLERANCE: { type: 'integer', minimum: 0, default: defaults.DEFAULT_CLOCK_TOLERANCE_SECONDS },
+    JWT_MAX_TTL: { type: 'integer', minimum: 1, default: defaults.DEFAULT_MAX_TTL_SECONDS },
+    REDIS_URL: { type: 'string' },
+    REDIS_HOST: { type: 'string' },
+    REDIS_PORT: { type: 'integer', minimum: 1, maximum: 65535 },
+    REDIS_DB: { type: 'integer', minimum: 0 },
+    REDIS_PASSWORD: { type: 'string' },
+    REDIS_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 1, default: defaults.DEFAULT_REDIS_CONNECT_TIMEOUT_MS },
+    REVOCATION_FAIL_MODE: { type: 'string', enum: ['closed', 'open'], default: defaults.DEFAULT_FAIL_MODE },
+    REVOCATION_TIMEOUT_MS: { type: 'integer', minimum: 1, default: defaults.DEFAULT_REVOCATION_TIMEOUT_MS },
+    REVOKE_RATE_LIMIT_MAX: { type: 'integer', minimum: 1, default: defaults.DEFAULT_REVOKE_RATE_LIMIT_MAX },
+    REVOKE_RATE_LIMIT_WINDOW: { type: 'string', default: defaults.DEFAULT_REVOKE_RATE_LIMIT_WINDOW },
+    ADMIN_CLAIM: { type: 'string', minLength: 1, default: defaults.DEFAULT_ADMIN_CLAIM },
+    ADMIN_VALUE: { type: 'string', minLength: 1, default: defaults.DEFAULT_ADMIN_VALUE },
+    USER_ID_HEADER: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9-]+$',
+      default: defaults.DEFAULT_USER_ID_HEADER
+    },
+    REVOCATION_ROUTES_PREFIX: { type: 'string', pattern: '^/', default: defaults.DEFAULT_ROUTES_PREFIX }
+  }
+} as const
+
+/** The environment after env-schema has checked types and applied defaults. */
+export interface CheckedEnv {
+  PORT: number
+  HOST: string
+  LOG_LEVEL: string
+  TRUST_PROXY?: string
+  UPSTREAMS?: string
+  UPSTREAM_TIMEOUT_MS: number
+  PUBLIC_PATHS: string
+  JWT_SECRET?: string
+  JWT_PUBLIC_KEY?: string
+  JWT_PUBLIC_KEY_FILE?: string
+  JWKS_URL?: string
+  JWT_ALGORITHMS?: string
+  JWT_ISSUER?: string
+  JWT_AUDIENCE?: string
+  JWT_CLOCK_TOLERANCE: number
+  JWT_MAX_TTL: number
+  REDIS_URL?: string
+  REDIS_HOST?: string
+  REDIS_PORT?: number
+  REDIS_DB?: number
+  REDIS_PASSWORD?: string
+  REDIS_CONNECT_TIMEOUT_MS: number
+  REVOCATION_FAIL_MODE: 'closed' | 'open'
+  REVOCATION_TIMEOUT_MS: number
+  REVOKE_RATE_LIMIT_MAX: number
+  REVOKE_RATE_LIMIT_WINDOW: string
+  ADMIN_CLAIM: string
+  ADMIN_VALUE: string
+  USER_ID_HEADER: string
+  REVOCATION_ROUTES_PREFIX: string
+}

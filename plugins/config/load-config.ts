@@ -1,0 +1,67 @@
+import envSchemaCheck from 'env-schema'
+import { ConfigError } from './config-error.js'
+import { envSchema, type CheckedEnv } from './env-schema.js'
+import { parseDurationMs } from './parse-duration.js'
+import { parseJwtSettings, type JwtSettings } from './parse-jwt-settings.js'
+import { parsePublicPaths } from './parse-public-paths.js'
+import { parseRedisSettings, type RedisSettings } from './parse-redis-settings.js'
+import { parseTrustProxy } from './parse-trust-proxy.js'
+import { parseUpstreams, type UpstreamRoute } from './parse-upstreams.js'
+
+/** Everything the gateway reads from its environment, validated once at start-up. */
+export interface GatewayConfig {
+  port: number
+  host: string
+  logLevel: string
+  trustProxy: boolean | number | string[]
+  upstreams: UpstreamRoute[]
+  upstreamTimeoutMs: number
+  publicPaths: string[]
+  jwt: JwtSettings
+  redis: RedisSettings | null
+  revocation: { failMode: 'closed' | 'open', timeoutMs: number }
+  revokeRateLimit: { max: number, timeWindowMs: number }
+  admin: { claim: string, value: string }
+  userIdHeader: string
+  routesPrefix: string
+}
+
+export type Environment = Record<string, string | undefined>
+
+/** Reads and checks the environment; throws a ConfigError naming the variable on the first problem. */
+export function loadConfig (env: Environment): GatewayConfig {
+  const checked = checkTypes(env)
+  return {
+    port: checked.PORT,
+    host: checked.HOST,
+    logLevel: checked.LOG_LEVEL,
+    trustProxy: parseTrustProxy(checked.TRUST_PROXY),
+    upstreams: parseUpstreams(checked.UPSTREAMS),
+    upstreamTimeoutMs: checked.UPSTREAM_TIMEOUT_MS,
+    publicPaths: parsePublicPaths(checked.PUBLIC_PATHS),
+    jwt: parseJwtSettings(checked),
+    redis: parseRedisSettings(checked),
+    revocation: { failMode: checked.REVOCATION_FAIL_MODE, timeoutMs: checked.REVOCATION_TIMEOUT_MS },
+    revokeRateLimit: {
+      max: checked.REVOKE_RATE_LIMIT_MAX,
+      timeWindowMs: parseDurationMs('REVOKE_RATE_LIMIT_WINDOW', checked.REVOKE_RATE_LIMIT_WINDOW)
+    },
+    admin: { claim: checked.ADMIN_CLAIM, value: checked.ADMIN_VALUE },
+    userIdHeader: checked.USER_ID_HEADER.toLowerCase(),
+    routesPrefix: checked.REVOCATION_ROUTES_PREFIX.replace(/\/+$/, '')
+  }
+}
+
+function checkTypes (env: Environment): CheckedEnv {
+  // Empty strings count as unset, as they do in most env files and compose files.
+  const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
+  try {
+    return envSchemaCheck<CheckedEnv>({ schema: structuredClone(envSchema), data, env: false })
+  } catch (err) {
+    const first = (err as { errors?: Array<{ instancePath: string, message?: string, params?: { allowedValues?: unknown[] } }> }).errors?.[0]
+    const variable = first?.instancePath.replace(/^\//, '') ?? 'environment'
+    const allowed = first?.params?.allowedValues === undefined ? '' : ` (${first.params.allowedValues.join(', ')})`
+    const got = /SECRET|PASSWORD|KEY/.test(variable) ? '' : `, got "${env[variable] ?? ''}"`
+    throw new ConfigError(variable, `${first?.message ?? (err as Error).message}${allowed}${got}`)
+  }
+}

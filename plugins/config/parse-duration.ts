@@ -1,0 +1,11 @@
+import { parse } from '@lukeed/ms'
+import { ConfigError } from './config-error.js'
+
+/** Reads a duration as milliseconds (`60000`) or words (`1 minute`, `30s`). */
+export function parseDurationMs (variable: string, raw: string): number {
+  const ms = /^\d+$/.test(raw.trim()) ? Number(raw) : parse(raw)
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
+    throw new ConfigError(variable, `"${raw}" is not a duration (use milliseconds, or words such as "1 minute" or "30s")`)
+  }
+  return ms
+}

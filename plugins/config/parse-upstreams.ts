@@ -1,0 +1,86 @@
+import { ConfigError } from './config-error.js'
+
+/** One upstream service and the path prefix it owns. */
+export interface UpstreamRoute {
+  /** Path prefix, matched whole-segment; the longest matching prefix wins. */
+  prefix: string
+  /** Origin of the service, e.g. `http://users:3000`. */
+  upstream: string
+  /**
+   * What the prefix becomes on the way upstream.
+   * @default the prefix itself: services see the same paths they saw before the gateway
+   */
+  rewritePrefix: string
+}
+
+const PREFIX_PATTERN = /^(\/[A-Za-z0-9._~-]+)*\/?$/
+
+/**
+ * Reads UPSTREAMS: `prefix=url` pairs separated by commas, or a JSON array of
+ * `{prefix, upstream, rewritePrefix?}`.
+ */
+export function parseUpstreams (raw: string | undefined): UpstreamRoute[] {
+  if (raw === undefined || raw.trim() === '') {
+    throw new ConfigError('UPSTREAMS', 'is required: give at least one prefix=url pair, e.g. /api=http://127.0.0.1:3000')
+  }
+  const entries = raw.trim().startsWith('[') ? fromJson(raw) : fromPairs(raw)
+  const seen = new Set<string>()
+  return entries.map((entry) => {
+    const route = checkEntry(entry)
+    if (seen.has(route.prefix)) throw new ConfigError('UPSTREAMS', `prefix "${route.prefix}" is listed twice`)
+    seen.add(route.prefix)
+    return route
+  })
+}
+
+interface RawEntry { prefix?: unknown, upstream?: unknown, rewritePrefix?: unknown }
+
+function fromPairs (raw: string): RawEntry[] {
+  return raw.split(',').map((pair) => pair.trim()).filter(Boolean).map((pair) => {
+    const at = pair.indexOf('=')
+    if (at < 0) throw new ConfigError('UPSTREAMS', `"${pair}" is not a prefix=url pair`)
+    return { prefix: pair.slice(0, at).trim(), upstream: pair.slice(at + 1).trim() }
+  })
+}
+
+function fromJson (raw: string): RawEntry[] {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw)
+  } catch (err) {
+    throw new ConfigError('UPSTREAMS', `is not valid JSON (${(err as Error).message})`)
+  }
+  if (!Array.isArray(parsed) || parsed.some((e) => typeof e !== 'object' || e === null)) {
+    throw new ConfigError('UPSTREAMS', 'as JSON must be an array of {prefix, upstream, rewritePrefix?} objects')
+  }
+  return parsed as RawEntry[]
+}
+
+function checkEntry ({ prefix, upstream, rewritePrefix }: RawEntry): UpstreamRoute {
+  const cleanPrefix = checkPrefix(prefix, 'prefix')
+  if (typeof upstream !== 'string') throw new ConfigError('UPSTREAMS', `prefix "${cleanPrefix}" has no upstream URL`)
+  let url: URL
+  try {
+    url = new URL(upstream)
+  } catch {
+    throw new ConfigError('UPSTREAMS', `"${upstream}" is not a URL`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError('UPSTREAMS', `"${upstream}" must be an http:// or https:// URL`)
+  }
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '') {
+    throw new ConfigError('UPSTREAMS', `"${upstream}" must be an origin only (no path, query or credentials); use rewritePrefix to change paths`)
+  }
+  return {
+    prefix: cleanPrefix,
+    upstream: url.origin,
+    rewritePrefix: rewritePrefix === undefined ? cleanPrefix : checkPrefix(rewritePrefix, 'rewritePrefix')
+  }
+}
+
+function checkPrefix (value: unknown, field: string): string {
+  if (typeof value !== 'string' || !PREFIX_PATTERN.test(value) || value.split('/').some((s) => s === '.' || s === '..')) {
+    throw new ConfigError('UPSTREAMS', `${field} "${String(value)}" must be a path like /api/users (letters, digits, - . _ ~, no dot segments)`)
+  }
+  return value.replace(/\/+$/, '')
+}

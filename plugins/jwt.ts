@@ -1,0 +1,27 @@
+import fastifyJwt, { type FastifyJWTOptions } from '@fastify/jwt'
+import fp from 'fastify-plugin'
+import type { JwtKeySource } from './config/parse-jwt-settings.js'
+import { jwksKeyResolver } from './jwt/jwks-key-resolver.js'
+
+/** @fastify/jwt with the configured key and every check pinned: algorithms, iss, aud, exp and iat required. */
+export default fp(async function jwtPlugin (fastify) {
+  const { jwt } = fastify.config
+  await fastify.register(fastifyJwt, {
+    secret: secretFor(jwt.keySource),
+    verify: {
+      algorithms: jwt.algorithms,
+      ...(jwt.issuers.length > 0 && { allowedIss: jwt.issuers }),
+      ...(jwt.audiences.length > 0 && { allowedAud: jwt.audiences }),
+      clockTolerance: jwt.clockToleranceSeconds * 1000,
+      requiredClaims: ['exp', 'iat']
+    }
+  })
+}, { name: 'gateway-jwt', fastify: '5.x', dependencies: ['gateway-config'] })
+
+function secretFor (source: JwtKeySource): FastifyJWTOptions['secret'] {
+  switch (source.kind) {
+    case 'secret': return source.secret
+    case 'public-key': return { public: source.publicKey }
+    case 'jwks': return jwksKeyResolver(source.url) as unknown as FastifyJWTOptions['secret']
+  }
+}

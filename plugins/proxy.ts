@@ -1,0 +1,25 @@
+import fastifyHttpProxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy'
+import fp from 'fastify-plugin'
+import { forwardedHeaders } from './proxy/forwarded-headers.js'
+import { sendUpstreamError } from './proxy/upstream-errors.js'
+
+/**
+ * One @fastify/http-proxy per upstream. The router picks the longest matching prefix, segment by
+ * segment; bodies are streamed to the upstream unparsed.
+ */
+export default fp(async function proxyPlugin (fastify) {
+  const { upstreams, userIdHeader, trustProxy, upstreamTimeoutMs } = fastify.config
+  const rewriteRequestHeaders = forwardedHeaders(userIdHeader, trustProxy !== false)
+  for (const { prefix, upstream, rewritePrefix } of upstreams) {
+    const options: FastifyHttpProxyOptions = {
+      upstream,
+      prefix,
+      rewritePrefix,
+      // Access is logged by Fastify; the proxy's own per-request info lines would double it.
+      disableRequestLogging: true,
+      undici: { headersTimeout: upstreamTimeoutMs, bodyTimeout: upstreamTimeoutMs, connectTimeout: upstreamTimeoutMs },
+      replyOptions: { rewriteRequestHeaders, onError: sendUpstreamError }
+    }
+    await fastify.register(fastifyHttpProxy, options)
+  }
+}, { name: 'gateway-proxy', fastify: '5.x', dependencies: ['gateway-config', 'gateway-authentication'] })

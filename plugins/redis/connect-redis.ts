@@ -1,0 +1,43 @@
+import type { FastifyBaseLogger } from 'fastify'
+import { Redis, type RedisOptions } from 'ioredis'
+import { ConfigError } from '../config/config-error.js'
+import type { RedisSettings } from '../config/parse-redis-settings.js'
+import { withTimeout } from '../shared/with-timeout.js'
+
+/** Reconnect backoff: 50 ms, 100 ms, ... capped at 2 s, forever. */
+const reconnectDelayMs = (attempt: number): number => Math.min(attempt * 50, 2000)
+
+/**
+ * Opens the client and waits until Redis answers. A request must never hang on Redis: commands
+ * fail at once while disconnected (no offline queue), time out, and the client reconnects with
+ * backoff in the background.
+ */
+export async function connectRedis (settings: RedisSettings, commandTimeoutMs: number, log: FastifyBaseLogger): Promise<Redis> {
+  const options: RedisOptions = {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 1,
+    commandTimeout: commandTimeoutMs * 4,
+    connectTimeout: settings.connectTimeoutMs,
+    retryStrategy: reconnectDelayMs,
+    ...(settings.host !== undefined && { host: settings.host, port: settings.port, db: settings.db }),
+    ...(settings.password !== undefined && { password: settings.password })
+  }
+  const client = settings.url === undefined ? new Redis(options) : new Redis(settings.url, options)
+  let lastError = 'no answer'
+  client.on('error', (err: Error) => {
+    lastError = err.message
+    log.warn({ redis: settings.address, err: err.message }, 'redis connection error')
+  })
+  try {
+    await withTimeout(client.connect(), settings.connectTimeoutMs, `no connection within ${settings.connectTimeoutMs} ms`)
+    await client.ping()
+  } catch (err) {
+    client.disconnect()
+    const variable = settings.url === undefined ? 'REDIS_HOST' : 'REDIS_URL'
+    throw new ConfigError(variable, `Redis at ${settings.address} is not reachable (${(err as Error).message || lastError})`)
+  }
+  log.info({ redis: settings.address }, 'connected to redis')
+  return client
+}

@@ -1,0 +1,99 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_FAIL_MODE, DEFAULT_MAX_TTL_SECONDS } from './config/defaults.js'
+import { bearerTokenOf } from './revocation/bearer-token.js'
+import { MemoryRevocationStore } from './revocation/memory-store.js'
+import { createRevocationService, type RevocationService, type VerifiedToken } from './revocation/revocation-service.js'
+import { systemClock, type Clock, type RevocationStore } from './revocation/store.js'
+
+export type { VerifiedToken, RevocationStatus } from './revocation/revocation-service.js'
+export type { RevocationStore, Clock } from './revocation/store.js'
+export { MemoryRevocationStore } from './revocation/memory-store.js'
+export { RedisRevocationStore } from './revocation/redis-store.js'
+
+export interface RevocationApi extends RevocationService {
+  /** Verifies the request's bearer token and checks it is not revoked; the onRequest check. */
+  authenticate (request: FastifyRequest, reply: FastifyReply): Promise<void>
+  /** Verifies the request's bearer token (signature and claims only), once per request. */
+  verifyRequest (request: FastifyRequest): Promise<VerifiedToken>
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    revocation: RevocationApi
+  }
+  interface FastifyRequest {
+    /** The request's token once verified; null on public paths and before verification. */
+    verifiedToken: VerifiedToken | null
+  }
+  interface FastifyContextConfig {
+    /** false: the onRequest check skips this route (public routes, or routes that check later). */
+    revocationCheck?: boolean
+  }
+}
+
+export interface RevocationPluginOptions {
+  /** Where revocations live. @default a MemoryRevocationStore (one process only) */
+  store?: RevocationStore
+  /** `closed`: 503 when the store cannot answer; `open`: let the request through and warn. @default 'closed' */
+  failMode?: 'closed' | 'open'
+  /** Longest accepted token lifetime (exp - iat), and how long a revoke-all is kept. @default 86400 */
+  maxTokenTtlSeconds?: number
+  /** Seconds of clock skew allowed; must match the tolerance given to @fastify/jwt. @default 5 */
+  clockToleranceSeconds?: number
+  /** Keep jtis per issuer; turn on when more than one issuer is trusted. @default false */
+  idsPerIssuer?: boolean
+  /** Requests for which this returns true are not checked. @default none */
+  isPublic?: (request: FastifyRequest) => boolean
+  /** Add the onRequest check to every route. @default true */
+  hook?: boolean
+  /** @default the system clock */
+  clock?: Clock
+}
+
+/**
+ * JWT revocation for any Fastify app that registered @fastify/jwt: an onRequest check that
+ * refuses revoked tokens, and `fastify.revocation` to revoke tokens and users.
+ */
+export default fp<RevocationPluginOptions>(async function revocationPlugin (fastify, options) {
+  const clock = options.clock ?? systemClock
+  const store = options.store ?? ownMemoryStore(clock)
+  const service = createRevocationService({
+    store,
+    verifyJwt: (token) => fastify.jwt.verify(token),
+    failMode: options.failMode ?? DEFAULT_FAIL_MODE,
+    maxTokenTtlSeconds: options.maxTokenTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS,
+    clockToleranceSeconds: options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
+    idsPerIssuer: options.idsPerIssuer ?? false,
+    clock,
+    log: fastify.log
+  })
+
+  async function verifyRequest (request: FastifyRequest): Promise<VerifiedToken> {
+    request.verifiedToken ??= await service.verifyToken(bearerTokenOf(request))
+    return request.verifiedToken
+  }
+
+  async function authenticate (request: FastifyRequest): Promise<void> {
+    const token = await verifyRequest(request)
+    await service.ensureNotRevoked(token)
+    request.user = token.payload
+  }
+
+  fastify.decorateRequest('verifiedToken', null)
+  fastify.decorate('revocation', Object.assign(service, { authenticate, verifyRequest }))
+
+  if (options.hook !== false) {
+    const isPublic = options.isPublic ?? (() => false)
+    fastify.addHook('onRequest', async function revocationCheck (request) {
+      if (request.routeOptions.config.revocationCheck === false || isPublic(request)) return
+      await authenticate(request)
+    })
+  }
+
+  function ownMemoryStore (clock: Clock): RevocationStore {
+    const memory = new MemoryRevocationStore(clock)
+    fastify.addHook('onClose', async () => memory.close())
+    return memory
+  }
+}, { name: 'jwt-revocation', fastify: '5.x', dependencies: ['@fastify/jwt'] })

@@ -1,0 +1,21 @@
+const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i
+const EPOCH_SECONDS = /^\d+(\.\d+)?$/
+
+/**
+ * Writes a revoke-all time the way the Python service did (ISO 8601), with an explicit UTC
+ * offset so that both Python's fromisoformat and JavaScript read it the same.
+ */
+export function formatMarker (epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00')
+}
+
+/**
+ * Reads a revoke-all time: ISO 8601 (the Python service wrote naive UTC timestamps, so a time
+ * without a zone is UTC) or epoch seconds. Throws on anything else, so that a corrupt marker is
+ * treated as a store failure rather than as "nothing revoked".
+ */
+export function parseMarker (value: string): number {
+  const ms = EPOCH_SECONDS.test(value) ? Number(value) * 1000 : Date.parse(HAS_ZONE.test(value) ? value : `${value}Z`)
+  if (!Number.isFinite(ms)) throw new Error(`unreadable revoke-all marker "${value.slice(0, 40)}"`)
+  return ms / 1000
+}

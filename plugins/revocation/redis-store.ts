@@ -1,0 +1,69 @@
+import type { Redis } from 'ioredis'
+import { formatMarker, parseMarker } from './marker-time.js'
+import { REVOKED_VALUE, revokedTokenKey, userMarkerKey } from './redis-keys.js'
+import { DEFAULT_REVOCATION_TIMEOUT_MS } from '../config/defaults.js'
+import { withTimeout } from '../shared/with-timeout.js'
+import { systemClock, type Clock, type RevocationStore } from './store.js'
+
+export interface RedisStoreOptions {
+  /** Longest a command may take before it counts as a failure. @default 250 */
+  timeoutMs?: number
+  /** @default the system clock */
+  clock?: Clock
+}
+
+// Keeps the later of two revoke-all times: an instance whose clock lags must never move a
+// marker back and so un-revoke tokens. ISO timestamps in UTC compare as strings. One key: valid
+// on Redis Cluster.
+const SET_MARKER_IF_LATER = `
+local current = redis.call('GET', KEYS[1])
+if current and current >= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`
+
+/**
+ * Revocations in Redis, shared by every gateway instance. Only single-key commands are used, so
+ * it works unchanged on Redis Cluster; the two reads of a check are sent together (one round trip
+ * with ioredis auto-pipelining, which the gateway's client turns on).
+ */
+export class RedisRevocationStore implements RevocationStore {
+  readonly backend = 'redis' as const
+
+  private readonly timeoutMs: number
+  private readonly now: Clock
+
+  constructor (private readonly client: Redis, options: RedisStoreOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REVOCATION_TIMEOUT_MS
+    this.now = options.clock ?? systemClock
+  }
+
+  async isRevoked (tokenId: string, sub: string, iat: number): Promise<boolean> {
+    const [token, marker] = await this.bounded(Promise.all([
+      this.client.get(revokedTokenKey(tokenId)),
+      this.client.get(userMarkerKey(sub))
+    ]))
+    return token !== null || (marker !== null && iat <= parseMarker(marker))
+  }
+
+  async revokeToken (tokenId: string, expiresAt: number): Promise<void> {
+    await this.bounded(this.client.set(revokedTokenKey(tokenId), REVOKED_VALUE, 'EX', this.secondsUntil(expiresAt)))
+  }
+
+  async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
+    await this.bounded(this.client.eval(SET_MARKER_IF_LATER, 1, userMarkerKey(sub), formatMarker(revokedBefore), this.secondsUntil(expiresAt)))
+  }
+
+  async ping (): Promise<void> {
+    await this.bounded(this.client.ping())
+  }
+
+  /** Rejects when Redis has not answered within the timeout, so that no request waits on it longer. */
+  private async bounded<T> (command: Promise<T>): Promise<T> {
+    return await withTimeout(command, this.timeoutMs, `Redis did not answer within ${this.timeoutMs} ms`)
+  }
+
+  /** A key's lifetime, rounded up: a revocation may outlive its token by a second, never the reverse. */
+  private secondsUntil (epochSeconds: number): number {
+    return Math.max(1, Math.ceil(epochSeconds - this.now()) + 1)
+  }
+}

@@ -1,0 +1,116 @@
+import type { FastifyBaseLogger } from 'fastify'
+import {
+  StoreUnavailableError, TokenInvalidError, TokenRevokedError, withBearerChallenge, withRetryAfter
+} from '../errors.js'
+import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../config/defaults.js'
+import { lifetimeProblem, type LifetimeClaims, type LifetimeRules } from './lifetime-claims.js'
+import type { Clock, RevocationStore } from './store.js'
+import { tokenIdOf } from './token-id.js'
+
+/** A token whose signature and claims checked out. */
+export interface VerifiedToken extends LifetimeClaims {
+  /** The id it is revoked under: jti, or `sha256:` of its signed part. */
+  id: string
+  payload: Record<string, unknown>
+}
+
+export interface RevocationStatus { backend: 'redis' | 'memory', healthy: boolean }
+
+export interface RevocationServiceOptions extends LifetimeRules {
+  store: RevocationStore
+  /** Checks signature and standard claims; resolves to the payload (the @fastify/jwt verifier). */
+  verifyJwt: (token: string) => unknown
+  failMode: 'closed' | 'open'
+  idsPerIssuer: boolean
+  clock: Clock
+  log: FastifyBaseLogger
+}
+
+/** Verification, the revocation check and revocations themselves, apart from any HTTP wiring. */
+export function createRevocationService (options: RevocationServiceOptions) {
+  const { store, verifyJwt, failMode, idsPerIssuer, clock, log } = options
+  let failOpenCount = 0
+
+  async function verifyToken (token: string): Promise<VerifiedToken> {
+    let payload: Record<string, unknown>
+    try {
+      payload = await verifyJwt(token) as Record<string, unknown>
+    } catch (err) {
+      throw invalid((err as Error).message.replace(/\.$/, ''))
+    }
+    if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw invalid('the payload is not a JSON object')
+    const problem = lifetimeProblem(payload, clock(), options)
+    if (problem !== null) throw invalid(problem)
+    const { sub, iat, exp } = payload as unknown as LifetimeClaims
+    return { id: tokenIdOf(token, payload, idsPerIssuer), sub, iat, exp, payload }
+  }
+
+  /** Throws unless the token is unrevoked; applies the fail mode when the store cannot answer. */
+  async function ensureNotRevoked (token: VerifiedToken): Promise<void> {
+    let revoked: boolean
+    try {
+      revoked = await store.isRevoked(token.id, token.sub, token.iat)
+    } catch (err) {
+      if (failMode === 'closed') throw unavailable(err)
+      failOpenCount++
+      log.warn({ err: (err as Error).message, failMode }, 'revocation not checked: store unavailable, forwarding (fail open)')
+      return
+    }
+    if (revoked) throw withBearerChallenge(new TokenRevokedError(), 'invalid_token', 'token revoked')
+  }
+
+  async function revokeToken (token: VerifiedToken): Promise<void> {
+    await stored(store.revokeToken(token.id, token.exp + options.clockToleranceSeconds))
+  }
+
+  /** Revokes every token of `sub` issued up to now, including those of this very second (fail safe). */
+  async function revokeUser (sub: string): Promise<{ revokedBefore: number }> {
+    const revokedBefore = Math.floor(clock())
+    await stored(store.revokeUser(sub, revokedBefore, revokedBefore + options.maxTokenTtlSeconds + options.clockToleranceSeconds))
+    return { revokedBefore }
+  }
+
+  async function isRevoked (token: VerifiedToken): Promise<boolean> {
+    return await store.isRevoked(token.id, token.sub, token.iat)
+  }
+
+  async function status (): Promise<RevocationStatus> {
+    try {
+      await store.ping()
+      return { backend: store.backend, healthy: true }
+    } catch {
+      return { backend: store.backend, healthy: false }
+    }
+  }
+
+  async function stored (write: Promise<void>): Promise<void> {
+    try {
+      await write
+    } catch (err) {
+      throw unavailable(err)
+    }
+  }
+
+  function unavailable (err: unknown): Error {
+    log.error({ err: (err as Error).message }, 'revocation store unavailable')
+    return withRetryAfter(new StoreUnavailableError(), STORE_UNAVAILABLE_RETRY_AFTER_SECONDS)
+  }
+
+  return {
+    backend: store.backend,
+    verifyToken,
+    ensureNotRevoked,
+    revokeToken,
+    revokeUser,
+    isRevoked,
+    status,
+    /** Requests forwarded unchecked because the store was down in fail-open mode. */
+    get failOpenCount () { return failOpenCount }
+  }
+}
+
+export type RevocationService = ReturnType<typeof createRevocationService>
+
+function invalid (description: string): Error {
+  return withBearerChallenge(new TokenInvalidError(description), 'invalid_token', description)
+}

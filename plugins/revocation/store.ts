@@ -1,0 +1,24 @@
+/**
+ * Where revocations live. The memory store and the Redis store implement this one contract,
+ * and one shared contract test runs against both.
+ * Times are epoch seconds, as in JWT claims.
+ */
+export interface RevocationStore {
+  readonly backend: 'redis' | 'memory'
+  /**
+   * True when the token id was revoked, or its user revoked every token issued at or before `iat`.
+   * At most one round trip. Rejects when the store cannot answer.
+   */
+  isRevoked (tokenId: string, sub: string, iat: number): Promise<boolean>
+  /** Records the token id as revoked until `expiresAt`; rejects when it could not be stored. */
+  revokeToken (tokenId: string, expiresAt: number): Promise<void>
+  /** Records that every token of `sub` issued at or before `revokedBefore` is revoked, until `expiresAt`. */
+  revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void>
+  /** Resolves when the store can be reached. */
+  ping (): Promise<void>
+}
+
+/** Seconds since the epoch; stores take a clock so that tests can move time. */
+export type Clock = () => number
+
+export const systemClock: Clock = () => Date.now() / 1000

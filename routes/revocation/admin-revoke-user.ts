@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify'
+import { NotAdminError, withBearerChallenge } from '../../plugins/errors.js'
+import type { VerifiedToken } from '../../plugins/revocation.js'
+import type { RevocationRouteOptions } from './index.js'
+
+/** POST /admin/revoke-user/:userId: a security team revokes every token of a user (admin claim required). */
+export default async function adminRevokeUser (fastify: FastifyInstance, { guarded, isAdmin }: RevocationRouteOptions): Promise<void> {
+  fastify.post<{ Params: { userId: string } }>('/admin/revoke-user/:userId', {
+    ...guarded,
+    schema: { params: { type: 'object', properties: { userId: { type: 'string', minLength: 1, maxLength: 512 } } } }
+  }, async function revokeUserAsAdmin (request) {
+    const caller = request.verifiedToken as VerifiedToken
+    if (!isAdmin(caller.payload)) {
+      throw withBearerChallenge(new NotAdminError(), 'insufficient_scope', 'the admin claim is required')
+    }
+    const { userId } = request.params
+    const { revokedBefore } = await fastify.revocation.revokeUser(userId)
+    request.log.info({ sub: userId, revokedBefore, by: caller.sub }, 'all tokens of user revoked by admin')
+    return { message: 'All tokens revoked successfully', user_id: userId, revoked_before: revokedBefore }
+  })
+}

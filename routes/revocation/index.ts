@@ -1,0 +1,39 @@
+import type { FastifyInstance, onRequestHookHandler } from 'fastify'
+import { adminClaimMatcher } from './admin-claim.js'
+import { callerRateLimit } from './caller-rate-limit.js'
+import adminRevokeUser from './admin-revoke-user.js'
+import revoke from './revoke.js'
+import revokeAll from './revoke-all.js'
+import revocationStatus from './revocation-status.js'
+
+/** What every revocation route receives from the routes plugin. */
+export interface RevocationRouteOptions {
+  /** Rate limit (per user, per IP without a valid token), then the revocation check. */
+  guarded: { onRequest: onRequestHookHandler[], config: { revocationCheck: false } }
+  isAdmin: (payload: Record<string, unknown>) => boolean
+}
+
+/**
+ * The gateway's own routes under REVOCATION_ROUTES_PREFIX. They skip the global check and run it
+ * after their rate limit instead.
+ */
+export default async function revocationRoutes (fastify: FastifyInstance): Promise<void> {
+  const { revokeRateLimit, admin } = fastify.config
+  // Clients that always send Content-Type: application/json may send no body to /revoke.
+  const jsonParser = fastify.getDefaultJsonParser('error', 'error')
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') done(null, undefined)
+    else jsonParser(request, body as string, done)
+  })
+  const options: RevocationRouteOptions = {
+    guarded: {
+      onRequest: [callerRateLimit(fastify, revokeRateLimit.max, revokeRateLimit.timeWindowMs), fastify.revocation.authenticate],
+      config: { revocationCheck: false }
+    },
+    isAdmin: adminClaimMatcher(admin.claim, admin.value)
+  }
+  await fastify.register(revoke, options)
+  await fastify.register(revokeAll, options)
+  await fastify.register(adminRevokeUser, options)
+  await fastify.register(revocationStatus)
+}

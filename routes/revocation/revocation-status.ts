@@ -1,0 +1,14 @@
+import type { FastifyInstance } from 'fastify'
+import { STATUS_RATE_LIMIT_MAX } from '../../plugins/config/defaults.js'
+
+/** GET /revocation-status: public health of the revocation store, as the Python service reported it. */
+export default async function revocationStatus (fastify: FastifyInstance): Promise<void> {
+  fastify.get('/revocation-status', {
+    config: { revocationCheck: false },
+    onRequest: fastify.rateLimit({ max: STATUS_RATE_LIMIT_MAX, timeWindow: 60_000 })
+  }, async function reportStatus (_request, reply) {
+    const { backend, healthy } = await fastify.revocation.status()
+    if (!healthy) reply.code(503)
+    return { service: 'token_revocation', status: healthy ? 'healthy' : 'unhealthy', backend }
+  })
+}

@@ -1,0 +1,22 @@
+import type { FastifyInstance } from 'fastify'
+import { buildGateway } from '../../gateway.js'
+import { loadConfig, type Environment } from '../../plugins/config/load-config.js'
+import { TEST_SECRET } from './tokens.js'
+
+/** The environment of a test gateway: quiet, HMAC-signed tokens, overridable per test. */
+export function testEnvironment (upstreamUrl: string, overrides: Environment = {}): Environment {
+  return {
+    LOG_LEVEL: 'silent',
+    JWT_SECRET: TEST_SECRET,
+    UPSTREAMS: `/api=${upstreamUrl}`,
+    PUBLIC_PATHS: '/api/public,/api/login',
+    ...overrides
+  }
+}
+
+/** A gateway built from that environment, closed when the test ends. */
+export async function startGateway (t: { teardown: (fn: () => Promise<unknown>) => void }, upstreamUrl: string, overrides: Environment = {}): Promise<FastifyInstance> {
+  const app = await buildGateway(loadConfig(testEnvironment(upstreamUrl, overrides)))
+  t.teardown(async () => await app.close())
+  return app
+}
