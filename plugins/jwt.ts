@@ -13,7 +13,8 @@ export default fp(async function jwtPlugin (fastify) {
       ...(jwt.issuers.length > 0 && { allowedIss: jwt.issuers }),
       ...(jwt.audiences.length > 0 && { allowedAud: jwt.audiences }),
       clockTolerance: jwt.clockToleranceSeconds * 1000,
-      requiredClaims: ['exp', 'iat']
+      // A configured iss or aud must be present too: fast-jwt skips the check of an absent claim.
+      requiredClaims: ['exp', 'iat', ...(jwt.issuers.length > 0 ? ['iss'] : []), ...(jwt.audiences.length > 0 ? ['aud'] : [])]
     }
   })
 }, { name: 'gateway-jwt', fastify: '5.x', dependencies: ['gateway-config'] })
