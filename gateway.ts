@@ -29,6 +29,8 @@ export default async function gateway (fastify: FastifyInstance, { config }: Gat
 /** Server options that come from the configuration: logging without secrets, proxy trust. */
 export function serverOptions (config: GatewayConfig): FastifyServerOptions {
   return {
+    // A request body with fields we do not know is refused, not silently trimmed.
+    ajv: { customOptions: { removeAdditional: false } },
     // Fastify accepts a hop count at run time (proxy-addr); its types omit it.
     trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
     // Tokens must never reach the logs: headers are redacted, and URLs are logged without their

@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto'
+import t from 'tap'
+import { startGateway } from '../helpers/gateway.js'
+import { bothStores } from '../helpers/stores.js'
+import { bearer, signToken } from '../helpers/tokens.js'
+import { startUpstream } from '../helpers/upstream.js'
+
+const upstream = await startUpstream()
+t.teardown(upstream.close)
+const { stores, redis } = await bothStores(t)
+
+const PREFIX = '/api/v1/auth'
+const now = (): number => Math.floor(Date.now() / 1000)
+const user = (): string => `user-${randomUUID()}`
+
+for (const store of stores) {
+  t.test(`on the ${store.name} store`, async (t) => {
+    const app = await startGateway(t, upstream.url, { ...store.env, REVOKE_RATE_LIMIT_MAX: '1000' })
+    const call = async (token: string) => await app.inject({ url: '/api/orders', headers: bearer(token) })
+    const post = async (url: string, token: string, payload?: unknown) =>
+      await app.inject({ method: 'POST', url: `${PREFIX}${url}`, headers: bearer(token), ...(payload !== undefined && { payload: payload as object }) })
+
+    t.test('a revoked token is refused from then on, with "token revoked"', async (t) => {
+      const token = signToken({ sub: user(), jti: 'jti-1-' + randomUUID() })
+      t.equal((await call(token)).statusCode, 200)
+      const revoked = await post('/revoke', token)
+      t.equal(revoked.statusCode, 200)
+      t.same(revoked.json(), { message: 'Token revoked successfully', jti: JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).jti })
+      const before = upstream.received.length
+      const after = await call(token)
+      t.equal(after.statusCode, 401)
+      t.equal(after.headers['www-authenticate'], 'Bearer error="invalid_token", error_description="token revoked"')
+      t.equal(after.json().code, 'GW_ERR_TOKEN_REVOKED')
+      t.equal(upstream.received.length, before, 'never forwarded')
+      t.equal((await post('/revoke', token)).statusCode, 401, 'a revoked token cannot call the routes either')
+    })
+
+    t.test('revoking one token leaves the user\'s other tokens working', async (t) => {
+      const sub = user()
+      const first = signToken({ sub })
+      const second = signToken({ sub })
+      await post('/revoke', first)
+      t.equal((await call(second)).statusCode, 200)
+    })
+
+    t.test('a token without jti is revoked by the SHA-256 of its signed part', async (t) => {
+      const token = signToken({ sub: user(), jti: undefined })
+      const revoked = await post('/revoke', token)
+      t.equal(revoked.statusCode, 200)
+      t.match(revoked.json().jti, /^sha256:[0-9a-f]{64}$/)
+      t.equal((await call(token)).statusCode, 401)
+      // The same signed part with the signature re-encoded (a trailing '=' is not base64url) is still refused.
+      t.equal((await call(token + '=')).statusCode, 401)
+    })
+
+    t.test('revoke-all refuses every older token of the user and accepts a later one', async (t) => {
+      const sub = user()
+      const older = signToken({ sub, iat: now() - 60, exp: now() + 600 })
+      const sameSecond = signToken({ sub })
+      const otherUser = signToken({ sub: user() })
+      const res = await post('/revoke-all', sameSecond)
+      t.equal(res.statusCode, 200)
+      const body = res.json()
+      t.same(Object.keys(body).sort(), ['message', 'revoked_before', 'user_id'])
+      t.equal(body.message, 'All tokens revoked successfully')
+      t.equal(body.user_id, sub)
+      t.ok(Math.abs(body.revoked_before - now()) <= 1)
+      t.equal((await call(older)).statusCode, 401)
+      t.equal((await call(sameSecond)).statusCode, 401, 'a token of the same second is revoked too (fail safe)')
+      t.equal((await call(otherUser)).statusCode, 200, 'other users are untouched')
+      const later = signToken({ sub, iat: body.revoked_before + 1, exp: body.revoked_before + 600 })
+      t.equal((await call(later)).statusCode, 200, 'a token issued after revoked_before passes')
+    })
+
+    t.test('a token in the body revokes that token; it must be the caller\'s own', async (t) => {
+      const sub = user()
+      const caller = signToken({ sub })
+      const leaked = signToken({ sub })
+      const res = await post('/revoke', caller, { token: leaked })
+      t.equal(res.statusCode, 200)
+      t.equal((await call(leaked)).statusCode, 401)
+      t.equal((await call(caller)).statusCode, 200, 'the caller\'s own token still works')
+
+      const someoneElses = signToken({ sub: user() })
+      const forbidden = await post('/revoke', caller, { token: someoneElses })
+      t.equal(forbidden.statusCode, 403)
+      t.equal(forbidden.json().code, 'GW_ERR_NOT_YOUR_TOKEN')
+      t.equal((await call(someoneElses)).statusCode, 200, 'nothing was revoked')
+
+      const invalid = await post('/revoke', caller, { token: 'garbage' })
+      t.equal(invalid.statusCode, 400)
+      t.equal(invalid.json().code, 'GW_ERR_BODY_TOKEN_INVALID')
+      const extra = await post('/revoke', caller, { token: leaked, other: 1 })
+      t.equal(extra.statusCode, 400, 'unknown fields are refused')
+      t.equal((await call(caller)).statusCode, 200, 'a refused call revokes nothing')
+    })
+
+    t.test('an admin may revoke another user\'s token and all of a user\'s tokens', async (t) => {
+      const admin = signToken({ sub: user(), roles: ['admin'] })
+      const victimSub = user()
+      const victim = signToken({ sub: victimSub })
+      t.equal((await post('/revoke', admin, { token: victim })).statusCode, 200)
+      t.equal((await call(victim)).statusCode, 401)
+
+      const another = signToken({ sub: victimSub })
+      const notAdmin = await post(`/admin/revoke-user/${victimSub}`, signToken({ sub: user(), roles: ['user'] }))
+      t.equal(notAdmin.statusCode, 403)
+      t.match(notAdmin.headers['www-authenticate'], /insufficient_scope/)
+      t.equal(notAdmin.json().code, 'GW_ERR_NOT_ADMIN')
+      t.equal((await call(another)).statusCode, 200, 'a refused admin call revokes nothing')
+
+      const res = await post(`/admin/revoke-user/${victimSub}`, admin)
+      t.equal(res.statusCode, 200)
+      t.equal(res.json().user_id, victimSub)
+      t.equal((await call(another)).statusCode, 401)
+      t.equal((await call(admin)).statusCode, 200, 'the admin keeps working')
+    })
+
+    t.test('the admin claim is configurable', async (t) => {
+      const custom = await startGateway(t, upstream.url, { ...store.env, ADMIN_CLAIM: 'scope', ADMIN_VALUE: 'tokens:revoke' })
+      const target = user()
+      const res = await custom.inject({ method: 'POST', url: `${PREFIX}/admin/revoke-user/${target}`, headers: bearer(signToken({ sub: user(), scope: 'read tokens:revoke' })) })
+      t.equal(res.statusCode, 200)
+    })
+
+    t.test('revocation-status reports a healthy store', async (t) => {
+      const res = await app.inject({ url: `${PREFIX}/revocation-status` })
+      t.equal(res.statusCode, 200)
+      t.same(res.json(), { service: 'token_revocation', status: 'healthy', backend: store.name })
+    })
+
+    t.test('the routes answer under REVOCATION_ROUTES_PREFIX', async (t) => {
+      const moved = await startGateway(t, upstream.url, { ...store.env, REVOCATION_ROUTES_PREFIX: '/gateway' })
+      const token = signToken({ sub: user() })
+      t.equal((await moved.inject({ method: 'POST', url: '/gateway/revoke', headers: bearer(token) })).statusCode, 200)
+      t.equal((await moved.inject({ url: '/api/x', headers: bearer(token) })).statusCode, 401)
+    })
+  })
+}
+
+t.test('with Redis, a revocation made on one instance holds on another', async (t) => {
+  const env = { REDIS_URL: redis.url }
+  const first = await startGateway(t, upstream.url, env)
+  const second = await startGateway(t, upstream.url, env)
+  const token = signToken({ sub: user() })
+  t.equal((await second.inject({ url: '/api/x', headers: bearer(token) })).statusCode, 200)
+  t.equal((await first.inject({ method: 'POST', url: `${PREFIX}/revoke`, headers: bearer(token) })).statusCode, 200)
+  t.equal((await second.inject({ url: '/api/x', headers: bearer(token) })).statusCode, 401)
+
+  const sub = user()
+  const older = signToken({ sub })
+  await first.inject({ method: 'POST', url: `${PREFIX}/revoke-all`, headers: bearer(signToken({ sub })) })
+  t.equal((await second.inject({ url: '/api/x', headers: bearer(older) })).statusCode, 401)
+})
+
+t.test('with Redis, revocations use the keys of the Python service', async (t) => {
+  const app = await startGateway(t, upstream.url, { REDIS_URL: redis.url, JWT_CLOCK_TOLERANCE: '5' })
+  const client = redis.client()
+  const jti = randomUUID()
+  const exp = now() + 300
+  await app.inject({ method: 'POST', url: `${PREFIX}/revoke`, headers: bearer(signToken({ sub: user(), jti, exp })) })
+  t.equal(await client.get(`revoked_token:${jti}`), 'revoked')
+  const ttl = await client.ttl(`revoked_token:${jti}`)
+  t.ok(ttl >= 300 + 5 - 1 && ttl <= 300 + 5 + 2, `expires with the token plus the tolerance, never sooner (ttl ${ttl})`)
+
+  const sub = user()
+  await app.inject({ method: 'POST', url: `${PREFIX}/revoke-all`, headers: bearer(signToken({ sub })) })
+  t.match(await client.get(`user_tokens:${sub}`), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00$/)
+  const markerTtl = await client.ttl(`user_tokens:${sub}`)
+  t.ok(markerTtl > 86400 && markerTtl <= 86400 + 5 + 2, `kept for JWT_MAX_TTL plus tolerance (ttl ${markerTtl})`)
+
+  // A revoke-all written by the Python service (naive UTC ISO timestamp) is honoured.
+  const legacySub = user()
+  const legacyToken = signToken({ sub: legacySub, iat: now() - 30 })
+  await client.set(`user_tokens:${legacySub}`, new Date().toISOString().replace('Z', '123'))
+  t.equal((await app.inject({ url: '/api/x', headers: bearer(legacyToken) })).statusCode, 401)
+})
