@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url'
 import closeWithGrace from 'close-with-grace'
+import fp from 'fastify-plugin'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import authentication from './plugins/authentication.js'
 import configPlugin from './plugins/config.js'
@@ -52,7 +53,8 @@ export function serverOptions (config: GatewayConfig): FastifyServerOptions {
 /** Builds the gateway, ready to listen or to be injected into. */
 export async function buildGateway (config: GatewayConfig): Promise<FastifyInstance> {
   const app = Fastify(serverOptions(config))
-  await app.register(gateway, { config })
+  // Unwrapped, as fastify-cli does, so that the app's decorators are reachable from outside.
+  await app.register(fp(gateway), { config })
   await app.ready()
   return app
 }

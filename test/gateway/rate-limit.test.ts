@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto'
+import t from 'tap'
+import { startGateway } from '../helpers/gateway.js'
+import { bothStores } from '../helpers/stores.js'
+import { bearer, signToken } from '../helpers/tokens.js'
+import { startUpstream } from '../helpers/upstream.js'
+
+const upstream = await startUpstream()
+t.teardown(upstream.close)
+const { stores, redis } = await bothStores(t)
+
+const limits = { REVOKE_RATE_LIMIT_MAX: '3', REVOKE_RATE_LIMIT_WINDOW: '1 minute' }
+
+for (const store of stores) {
+  t.test(`on the ${store.name} store, the revoke routes answer 429 past the limit, per user`, async (t) => {
+    const app = await startGateway(t, upstream.url, { ...store.env, ...limits })
+    const sub = `user-${randomUUID()}`
+    const statuses: number[] = []
+    for (let i = 0; i < 4; i++) {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/auth/revoke', headers: bearer(signToken({ sub })) })
+      statuses.push(res.statusCode)
+      if (res.statusCode === 429) {
+        t.ok(Number(res.headers['retry-after']) > 0, 'Retry-After says when to come back')
+        t.equal(res.json().code, 'GW_ERR_RATE_LIMITED')
+      }
+    }
+    t.same(statuses, [200, 200, 200, 429])
+    const token = signToken({ sub })
+    t.equal((await app.inject({ url: '/api/x', headers: bearer(token) })).statusCode, 200, 'the token sent past the limit was not revoked')
+    const other = await app.inject({ method: 'POST', url: '/api/v1/auth/revoke-all', headers: bearer(signToken({ sub: `user-${randomUUID()}` })) })
+    t.equal(other.statusCode, 200, 'another user has a limit of their own')
+  })
+
+  t.test(`on the ${store.name} store, callers without a valid token are limited per IP`, async (t) => {
+    const app = await startGateway(t, upstream.url, { ...store.env, ...limits })
+    const remoteAddress = `127.0.0.${Math.floor(Math.random() * 200) + 20}`
+    const statuses: number[] = []
+    for (let i = 0; i < 4; i++) {
+      // Forged tokens with ever-new subs must not buy fresh buckets.
+      const forged = signToken({ sub: `user-${randomUUID()}` }, { key: 'a-different-secret-of-enough-length-here' })
+      statuses.push((await app.inject({ method: 'POST', url: '/api/v1/auth/revoke', remoteAddress, headers: bearer(forged) })).statusCode)
+    }
+    t.same(statuses, [401, 401, 401, 429])
+  })
+}
+
+t.test('with Redis, instances share one limit', async (t) => {
+  const env = { REDIS_URL: redis.url, ...limits }
+  const first = await startGateway(t, upstream.url, env)
+  const second = await startGateway(t, upstream.url, env)
+  const sub = `user-${randomUUID()}`
+  const revoke = async (app: typeof first) => (await app.inject({ method: 'POST', url: '/api/v1/auth/revoke', headers: bearer(signToken({ sub })) })).statusCode
+  t.same([await revoke(first), await revoke(second), await revoke(first), await revoke(second)], [200, 200, 200, 429])
+})
