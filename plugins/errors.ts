@@ -12,7 +12,6 @@ export const NotAdminError = createError('GW_ERR_NOT_ADMIN', 'This route needs t
 export const NotYourTokenError = createError('GW_ERR_NOT_YOUR_TOKEN', 'Only an admin may revoke another user\'s token', 403)
 export const StoreUnavailableError = createError('GW_ERR_STORE_UNAVAILABLE', 'Revocation store unavailable, try again later', 503)
 export const BadGatewayError = createError('GW_ERR_BAD_GATEWAY', 'The upstream service could not be reached', 502)
-export const UpstreamUnavailableError = createError('GW_ERR_UPSTREAM_UNAVAILABLE', 'The upstream service is unavailable', 503)
 export const UpstreamTimeoutError = createError('GW_ERR_UPSTREAM_TIMEOUT', 'The upstream service did not answer in time', 504)
 
 type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope'

@@ -1,0 +1,43 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import t from 'tap'
+import { freePort } from '../helpers/free-port.js'
+import { startGateway } from '../helpers/gateway.js'
+import { bearer, signToken } from '../helpers/tokens.js'
+
+async function listen (server: Server): Promise<string> {
+  server.listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  t.teardown(async () => {
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+t.test('an upstream that is down answers 502 with a JSON body', async (t) => {
+  const app = await startGateway(t, `http://127.0.0.1:${await freePort()}`)
+  const res = await app.inject({ url: '/api/x', headers: bearer(signToken()) })
+  t.equal(res.statusCode, 502)
+  t.same(res.json(), { statusCode: 502, error: 'Bad Gateway', message: 'The upstream service could not be reached', code: 'GW_ERR_BAD_GATEWAY' })
+})
+
+t.test('an upstream slower than UPSTREAM_TIMEOUT_MS answers 504 in bounded time', async (t) => {
+  const silent = await listen(createServer(() => { /* never answers */ }))
+  const app = await startGateway(t, silent, { UPSTREAM_TIMEOUT_MS: '300' })
+  const started = Date.now()
+  const res = await app.inject({ url: '/api/x', headers: bearer(signToken()) })
+  t.equal(res.statusCode, 504)
+  t.equal(res.json().code, 'GW_ERR_UPSTREAM_TIMEOUT')
+  t.ok(Date.now() - started < 3000, 'no hang')
+})
+
+t.test('an upstream that resets the connection answers 502, and the gateway keeps serving', async (t) => {
+  const resetting = await listen(createServer((req) => { req.socket.destroy() }))
+  const app = await startGateway(t, resetting)
+  const res = await app.inject({ url: '/api/x', headers: bearer(signToken()) })
+  t.equal(res.statusCode, 502)
+  t.equal(res.json().code, 'GW_ERR_BAD_GATEWAY')
+  const status = await app.inject({ url: '/api/v1/auth/revocation-status' })
+  t.equal(status.statusCode, 200)
+})
