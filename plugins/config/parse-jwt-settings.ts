@@ -98,6 +98,8 @@ function readKeyFile (path: string): string {
 }
 
 function fromPem (variable: string, pem: string): ResolvedKeySource {
+  // Node would derive the public key from a private one; a signing key has no place here.
+  if (pem.includes('PRIVATE KEY')) throw new ConfigError(variable, 'holds a private key; give the public key only')
   let key: KeyObject
   try {
     key = createPublicKey(pem)

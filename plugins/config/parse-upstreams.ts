@@ -23,7 +23,8 @@ export function parseUpstreams (raw: string | undefined): UpstreamRoute[] {
   if (raw === undefined || raw.trim() === '') {
     throw new ConfigError('UPSTREAMS', 'is required: give at least one prefix=url pair, e.g. /api=http://127.0.0.1:3000')
   }
-  const entries = raw.trim().startsWith('[') ? fromJson(raw) : fromPairs(raw)
+  const entries = /^[[{]/.test(raw.trim()) ? fromJson(raw) : fromPairs(raw)
+  if (entries.length === 0) throw new ConfigError('UPSTREAMS', 'lists no upstream: give at least one prefix=url pair')
   const seen = new Set<string>()
   return entries.map((entry) => {
     const route = checkEntry(entry)
@@ -68,7 +69,7 @@ function checkEntry ({ prefix, upstream, rewritePrefix }: RawEntry): UpstreamRou
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError('UPSTREAMS', `"${upstream}" must be an http:// or https:// URL`)
   }
-  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '') {
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
     throw new ConfigError('UPSTREAMS', `"${upstream}" must be an origin only (no path, query or credentials); use rewritePrefix to change paths`)
   }
   return {

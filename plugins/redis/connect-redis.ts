@@ -25,7 +25,7 @@ export async function connectRedis (settings: RedisSettings, commandTimeoutMs: n
     ...(settings.password !== undefined && { password: settings.password })
   }
   const client = settings.url === undefined ? new Redis(options) : new Redis(settings.url, options)
-  let lastError = 'no answer'
+  let lastError: string | undefined
   client.on('error', (err: Error) => {
     lastError = err.message
     log.warn({ redis: settings.address, err: err.message }, 'redis connection error')
@@ -36,7 +36,7 @@ export async function connectRedis (settings: RedisSettings, commandTimeoutMs: n
   } catch (err) {
     client.disconnect()
     const variable = settings.url === undefined ? 'REDIS_HOST' : 'REDIS_URL'
-    throw new ConfigError(variable, `Redis at ${settings.address} is not reachable (${(err as Error).message || lastError})`)
+    throw new ConfigError(variable, `Redis at ${settings.address} is not reachable (${lastError ?? (err as Error).message})`)
   }
   log.info({ redis: settings.address }, 'connected to redis')
   return client

@@ -1,3 +1,4 @@
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/i
 const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/i
 const EPOCH_SECONDS = /^\d+(\.\d+)?$/
 
@@ -6,7 +7,7 @@ const EPOCH_SECONDS = /^\d+(\.\d+)?$/
  * offset so that both Python's fromisoformat and JavaScript read it the same.
  */
 export function formatMarker (epochSeconds: number): string {
-  return new Date(epochSeconds * 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00')
+  return new Date(epochSeconds * 1000).toISOString().replace(/(\.000)?Z$/, '+00:00')
 }
 
 /**
@@ -15,7 +16,10 @@ export function formatMarker (epochSeconds: number): string {
  * treated as a store failure rather than as "nothing revoked".
  */
 export function parseMarker (value: string): number {
-  const ms = EPOCH_SECONDS.test(value) ? Number(value) * 1000 : Date.parse(HAS_ZONE.test(value) ? value : `${value}Z`)
+  let ms = Number.NaN
+  if (EPOCH_SECONDS.test(value)) ms = Number(value) * 1000
+  // Only strict ISO 8601: Date.parse alone would read "hello 2025" as a date.
+  else if (ISO_8601.test(value)) ms = Date.parse(HAS_ZONE.test(value) ? value : `${value}Z`)
   if (!Number.isFinite(ms)) throw new Error(`unreadable revoke-all marker "${value.slice(0, 40)}"`)
   return ms / 1000
 }

@@ -12,13 +12,27 @@ export interface RedisStoreOptions {
   clock?: Clock
 }
 
+// Both scripts touch one key, so they stay valid on Redis Cluster.
+
+// A revocation only ever lives longer: revoking the same id again (two issuers sharing a jti,
+// say) must not shorten the first revocation. TTL is -2 for a missing key, -1 for one kept forever.
+const REVOKE_UNTIL_LATER = `
+local ttl = redis.call('TTL', KEYS[1])
+if ttl == -1 or ttl >= tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1`
+
 // Keeps the later of two revoke-all times: an instance whose clock lags must never move a
-// marker back and so un-revoke tokens. ISO timestamps in UTC compare as strings. One key: valid
-// on Redis Cluster.
+// marker back and so un-revoke tokens. Markers are ISO 8601 (compared on their first 19
+// characters, YYYY-MM-DDTHH:MM:SS, in UTC) or epoch seconds; an unreadable one is replaced.
 const SET_MARKER_IF_LATER = `
 local current = redis.call('GET', KEYS[1])
-if current and current >= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if current then
+  local seconds = tonumber(current)
+  if seconds and seconds >= tonumber(ARGV[2]) then return 0 end
+  if not seconds and string.match(current, '^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d') and string.sub(current, 1, 19) >= string.sub(ARGV[1], 1, 19) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 return 1`
 
 /**
@@ -46,11 +60,12 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   async revokeToken (tokenId: string, expiresAt: number): Promise<void> {
-    await this.bounded(this.client.set(revokedTokenKey(tokenId), REVOKED_VALUE, 'EX', this.secondsUntil(expiresAt)))
+    await this.bounded(this.client.eval(REVOKE_UNTIL_LATER, 1, revokedTokenKey(tokenId), REVOKED_VALUE, this.secondsUntil(expiresAt)))
   }
 
   async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
-    await this.bounded(this.client.eval(SET_MARKER_IF_LATER, 1, userMarkerKey(sub), formatMarker(revokedBefore), this.secondsUntil(expiresAt)))
+    const marker = formatMarker(revokedBefore)
+    await this.bounded(this.client.eval(SET_MARKER_IF_LATER, 1, userMarkerKey(sub), marker, revokedBefore, this.secondsUntil(expiresAt)))
   }
 
   async ping (): Promise<void> {

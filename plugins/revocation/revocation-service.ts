@@ -42,7 +42,9 @@ export function createRevocationService (options: RevocationServiceOptions) {
     const problem = lifetimeProblem(payload, clock(), options)
     if (problem !== null) throw invalid(problem)
     const { sub, iat, exp } = payload as unknown as LifetimeClaims
-    return { id: tokenIdOf(token, payload, idsPerIssuer), sub, iat, exp, payload }
+    // Revoke-all markers have one-second resolution; a fractional iat is read as its second,
+    // so that a token of the same second as a revoke-all is revoked too (fail safe).
+    return { id: tokenIdOf(token, payload, idsPerIssuer), sub, iat: Math.floor(iat), exp, payload }
   }
 
   /** Throws unless the token is unrevoked; applies the fail mode when the store cannot answer. */

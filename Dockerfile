@@ -1,0 +1,20 @@
+# Build: compile TypeScript with the dev dependencies, then keep only what runs.
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+COPY tsconfig.json tsconfig.build.json gateway.ts ./
+COPY plugins ./plugins
+COPY routes ./routes
+COPY demo ./demo
+RUN npm run build && npm prune --omit=dev
+
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+USER node
+EXPOSE 8080
+CMD ["node", "dist/gateway.js"]

@@ -1,0 +1,124 @@
+import t, { type Test } from 'tap'
+import { ConfigError } from '../../../plugins/config/config-error.js'
+import { loadConfig, type Environment, type GatewayConfig } from '../../../plugins/config/load-config.js'
+
+/** The smallest environment the gateway starts with; each test changes one thing. */
+const validEnv = (overrides: Environment = {}): Environment => ({
+  JWT_SECRET: 'x'.repeat(32),
+  UPSTREAMS: '/api=http://127.0.0.1:9',
+  ...overrides
+})
+
+const load = (overrides: Environment = {}): GatewayConfig => loadConfig(validEnv(overrides))
+
+/** Asserts the environment is refused with a ConfigError naming `variable`; returns the message. */
+function refuses (t: Test, overrides: Environment, variable: string): string {
+  try {
+    load(overrides)
+  } catch (err) {
+    t.type(err, ConfigError)
+    t.equal((err as ConfigError).variable, variable)
+    t.match((err as Error).message, new RegExp(`^${variable}: `))
+    return (err as Error).message
+  }
+  t.fail(`expected a ConfigError naming ${variable}`)
+  return ''
+}
+
+t.test('PORT', async (t) => {
+  t.test('is 8080 when unset', async (t) => {
+    t.equal(load().port, 8080)
+  })
+  t.test('is read as a number', async (t) => {
+    t.equal(load({ PORT: '3000' }).port, 3000)
+  })
+  t.test('0 is accepted: the system picks a free port', async (t) => {
+    t.equal(load({ PORT: '0' }).port, 0)
+  })
+  t.test('a word is refused, quoting it', async (t) => {
+    t.equal(refuses(t, { PORT: 'http' }, 'PORT'), 'PORT: must be integer, got "http"')
+  })
+  t.test('a fraction is refused', async (t) => {
+    t.match(refuses(t, { PORT: '80.5' }, 'PORT'), /integer/)
+  })
+  t.test('a port above 65535 is refused', async (t) => {
+    t.match(refuses(t, { PORT: '65536' }, 'PORT'), /<= 65535/)
+  })
+  t.test('a negative port is refused', async (t) => {
+    t.match(refuses(t, { PORT: '-1' }, 'PORT'), />= 0/)
+  })
+})
+
+t.test('HOST', async (t) => {
+  t.test('is every interface (0.0.0.0) when unset', async (t) => {
+    t.equal(load().host, '0.0.0.0')
+  })
+  t.test('is taken as given', async (t) => {
+    t.equal(load({ HOST: '127.0.0.1' }).host, '127.0.0.1')
+    t.equal(load({ HOST: '::' }).host, '::')
+  })
+})
+
+t.test('LOG_LEVEL', async (t) => {
+  t.test('is info when unset', async (t) => {
+    t.equal(load().logLevel, 'info')
+  })
+  t.test('accepts every pino level and silent', async (t) => {
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) {
+      t.equal(load({ LOG_LEVEL: level }).logLevel, level)
+    }
+  })
+  t.test('an unknown level is refused, listing the allowed ones', async (t) => {
+    t.equal(
+      refuses(t, { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL'),
+      'LOG_LEVEL: must be equal to one of the allowed values (fatal, error, warn, info, debug, trace, silent), got "verbose"'
+    )
+  })
+  t.test('levels are case-sensitive', async (t) => {
+    refuses(t, { LOG_LEVEL: 'WARN' }, 'LOG_LEVEL')
+  })
+})
+
+t.test('TRUST_PROXY', async (t) => {
+  t.test('is false when unset: X-Forwarded-* from clients are not believed', async (t) => {
+    t.equal(load().trustProxy, false)
+  })
+  t.test('true and false are booleans', async (t) => {
+    t.equal(load({ TRUST_PROXY: 'true' }).trustProxy, true)
+    t.equal(load({ TRUST_PROXY: 'false' }).trustProxy, false)
+  })
+  t.test('a whole number is a hop count', async (t) => {
+    t.equal(load({ TRUST_PROXY: '2' }).trustProxy, 2)
+  })
+  t.test('a comma list is a list of trimmed addresses and CIDRs', async (t) => {
+    t.same(load({ TRUST_PROXY: ' 10.0.0.0/8 , 127.0.0.1,,::1 ' }).trustProxy, ['10.0.0.0/8', '127.0.0.1', '::1'])
+  })
+  t.test('a word that is no address is refused, quoting it', async (t) => {
+    t.match(refuses(t, { TRUST_PROXY: 'yes' }, 'TRUST_PROXY'), /"yes"/)
+  })
+  t.test('one bad entry in a list is refused', async (t) => {
+    t.match(refuses(t, { TRUST_PROXY: '10.0.0.1,10.0.0.300' }, 'TRUST_PROXY'), /"10\.0\.0\.300"/)
+  })
+  t.test('a CIDR with too many bits is refused', async (t) => {
+    t.match(refuses(t, { TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'), /"10\.0\.0\.0\/33"/)
+    t.same(load({ TRUST_PROXY: 'fd00::/128' }).trustProxy, ['fd00::/128'])
+  })
+  t.test('the named ranges Fastify understands (loopback, linklocal, uniquelocal) are accepted', async (t) => {
+    t.same(load({ TRUST_PROXY: 'loopback, uniquelocal' }).trustProxy, ['loopback', 'uniquelocal'])
+  })
+})
+
+t.test('UPSTREAM_TIMEOUT_MS', async (t) => {
+  t.test('is 30 seconds when unset', async (t) => {
+    t.equal(load().upstreamTimeoutMs, 30_000)
+  })
+  t.test('is read as milliseconds', async (t) => {
+    t.equal(load({ UPSTREAM_TIMEOUT_MS: '1500' }).upstreamTimeoutMs, 1500)
+  })
+  t.test('0 is refused', async (t) => {
+    t.match(refuses(t, { UPSTREAM_TIMEOUT_MS: '0' }, 'UPSTREAM_TIMEOUT_MS'), />= 1, got "0"/)
+  })
+  t.test('a duration in words is refused: only milliseconds are read', async (t) => {
+    t.match(refuses(t, { UPSTREAM_TIMEOUT_MS: '30s' }, 'UPSTREAM_TIMEOUT_MS'), /integer, got "30s"/)
+  })
+})

@@ -1,0 +1,321 @@
+import { once } from 'node:events'
+import { Redis } from 'ioredis'
+import t, { type Test } from 'tap'
+import { MemoryRevocationStore } from '../../../plugins/revocation/memory-store.js'
+import { RedisRevocationStore } from '../../../plugins/revocation/redis-store.js'
+import type { RevocationStore } from '../../../plugins/revocation/store.js'
+import { startRedisServer } from '../../helpers/redis-server.js'
+
+/** 2025-10-14T12:34:56Z: a fixed "now" that tests move by hand. */
+const START = 1_760_445_296
+const HOUR = 3600
+
+interface ControlledClock { now: () => number, advance: (seconds: number) => void }
+
+function controlledClock (start = START): ControlledClock {
+  let current = start
+  return { now: () => current, advance: (seconds) => { current += seconds } }
+}
+
+interface StoreUnderTest { store: RevocationStore, clock: ControlledClock }
+
+/** Facts every RevocationStore must hold, whatever keeps the data. */
+function revocationStoreContract (name: string, create: (t: Test) => Promise<StoreUnderTest>): void {
+  const fact = (title: string, fn: (t: Test) => Promise<void>): void => { t.test(`${name}: ${title}`, fn) }
+
+  fact('a token id never revoked is not revoked', async (t) => {
+    const { store } = await create(t)
+    t.equal(await store.isRevoked('never-seen', 'alice', START), false)
+  })
+
+  fact('a revoked token id is revoked, and only that id', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeToken('jti-1', clock.now() + HOUR)
+    t.equal(await store.isRevoked('jti-1', 'alice', START - 10), true)
+    t.equal(await store.isRevoked('jti-2', 'alice', START - 10), false)
+  })
+
+  fact('a revoked token id is revoked whatever sub or iat it is checked with', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeToken('jti-1', clock.now() + HOUR)
+    t.equal(await store.isRevoked('jti-1', 'bob', START + 100), true)
+  })
+
+  fact('revokeUser revokes that user\'s tokens issued before the time', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeUser('alice', START, clock.now() + HOUR)
+    t.equal(await store.isRevoked('any', 'alice', START - 60), true)
+  })
+
+  fact('revokeUser revokes a token issued in the very same second (fail safe)', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeUser('alice', START, clock.now() + HOUR)
+    t.equal(await store.isRevoked('any', 'alice', START), true)
+  })
+
+  fact('revokeUser leaves tokens issued after the time valid', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeUser('alice', START, clock.now() + HOUR)
+    t.equal(await store.isRevoked('any', 'alice', START + 1), false)
+  })
+
+  fact('revokeUser leaves other users\' tokens valid', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeUser('alice', START, clock.now() + HOUR)
+    t.equal(await store.isRevoked('any', 'bob', START - 60), false)
+    t.equal(await store.isRevoked('any', 'alice2', START - 60), false)
+  })
+
+  fact('a later revokeUser moves the marker forward', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeUser('alice', START, clock.now() + HOUR)
+    await store.revokeUser('alice', START + 30, clock.now() + HOUR)
+    t.equal(await store.isRevoked('any', 'alice', START + 30), true)
+    t.equal(await store.isRevoked('any', 'alice', START + 31), false)
+  })
+
+  fact('a revokeUser with an earlier time never moves the marker back', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeUser('alice', START + 30, clock.now() + HOUR)
+    await store.revokeUser('alice', START, clock.now() + HOUR)
+    t.equal(await store.isRevoked('any', 'alice', START + 15), true, 'a token issued between the two times stays revoked')
+    t.equal(await store.isRevoked('any', 'alice', START + 30), true)
+  })
+
+  fact('a fractional revokedBefore covers an iat equal to it', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeUser('alice', START + 0.5, clock.now() + HOUR)
+    t.equal(await store.isRevoked('any', 'alice', START + 0.5), true)
+  })
+
+  fact('ping resolves while the store is reachable', async (t) => {
+    const { store } = await create(t)
+    await t.resolves(store.ping())
+  })
+}
+
+revocationStoreContract('memory', async (t) => {
+  const clock = controlledClock()
+  const store = new MemoryRevocationStore(clock.now)
+  t.teardown(() => store.close())
+  return { store, clock }
+})
+
+const redis = await startRedisServer()
+t.teardown(async () => await redis.stop())
+const inspect = redis.client()
+
+/** A client that fails fast instead of queueing while Redis is away, as the gateway's does. */
+function failFastClient (port: number): Redis {
+  const client = new Redis(port, '127.0.0.1', { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy: () => 50 })
+  client.on('error', () => {})
+  return client
+}
+
+async function redisStore (t: Test, timeoutMs = 1000): Promise<StoreUnderTest> {
+  await inspect.flushall()
+  const clock = controlledClock()
+  const client = failFastClient(redis.port)
+  t.teardown(() => client.disconnect())
+  await once(client, 'ready')
+  return { store: new RedisRevocationStore(client, { clock: clock.now, timeoutMs }), clock }
+}
+
+revocationStoreContract('redis', redisStore)
+
+t.test('memory: entries are dropped once expired, so memory stays bounded', async (t) => {
+  const clock = controlledClock()
+  const store = new MemoryRevocationStore(clock.now)
+  t.teardown(() => store.close())
+  await store.revokeToken('jti-1', START + 10)
+  await store.revokeUser('alice', START, START + 20)
+  t.equal(store.size, 2)
+
+  clock.advance(10)
+  t.equal(await store.isRevoked('jti-1', 'bob', START), false, 'an expired token revocation no longer counts')
+  store.sweep()
+  t.equal(store.size, 1, 'the expired token id is swept')
+
+  clock.advance(10)
+  t.equal(await store.isRevoked('any', 'alice', START), false, 'an expired marker no longer counts')
+  store.sweep()
+  t.equal(store.size, 0, 'the expired marker is swept')
+})
+
+t.test('memory: sweep keeps entries that have not expired yet', async (t) => {
+  const clock = controlledClock()
+  const store = new MemoryRevocationStore(clock.now)
+  t.teardown(() => store.close())
+  await store.revokeToken('jti-1', START + 10)
+  clock.advance(9)
+  store.sweep()
+  t.equal(store.size, 1)
+  t.equal(await store.isRevoked('jti-1', 'alice', START), true)
+})
+
+t.test('memory: revoking an id again with an earlier expiry never shortens its revocation', async (t) => {
+  const clock = controlledClock()
+  const store = new MemoryRevocationStore(clock.now)
+  t.teardown(() => store.close())
+  await store.revokeToken('jti-1', START + 100)
+  await store.revokeToken('jti-1', START + 10)
+  clock.advance(50)
+  t.equal(await store.isRevoked('jti-1', 'alice', START), true)
+})
+
+t.test('redis: a revoked token is stored as revoked_token:{id} = "revoked", kept at least until it expires', async (t) => {
+  const { store, clock } = await redisStore(t)
+  const expiresAt = clock.now() + 600
+  await store.revokeToken('jti-1', expiresAt)
+  t.same(await inspect.keys('*'), ['revoked_token:jti-1'])
+  t.equal(await inspect.get('revoked_token:jti-1'), 'revoked')
+  t.ok(await inspect.ttl('revoked_token:jti-1') >= expiresAt - clock.now(), 'the key never expires before the token')
+})
+
+t.test('redis: a fractional expiry is rounded up, never down', async (t) => {
+  const { store, clock } = await redisStore(t)
+  await store.revokeToken('jti-1', clock.now() + 10.2)
+  t.ok(await inspect.ttl('revoked_token:jti-1') >= 11)
+})
+
+t.test('redis: revoking an id again with an earlier expiry never shortens its revocation', async (t) => {
+  const { store, clock } = await redisStore(t)
+  await store.revokeToken('jti-1', clock.now() + 600)
+  await store.revokeToken('jti-1', clock.now() + 10)
+  t.ok(await inspect.ttl('revoked_token:jti-1') >= 600)
+})
+
+t.test('redis: a revoke-all is stored as user_tokens:{sub} = ISO 8601 with +00:00, with a TTL', async (t) => {
+  const { store, clock } = await redisStore(t)
+  const expiresAt = clock.now() + 2 * HOUR
+  await store.revokeUser('alice', START, expiresAt)
+  t.same(await inspect.keys('*'), ['user_tokens:alice'])
+  t.equal(await inspect.get('user_tokens:alice'), '2025-10-14T12:34:56+00:00')
+  t.ok(await inspect.ttl('user_tokens:alice') >= expiresAt - clock.now(), 'the marker lasts as long as asked')
+})
+
+t.test('redis: a naive ISO marker written by the Python service is read as UTC', async (t) => {
+  const { store } = await redisStore(t)
+  await inspect.set('user_tokens:alice', '2025-10-14T12:34:56')
+  t.equal(await store.isRevoked('any', 'alice', START), true)
+  t.equal(await store.isRevoked('any', 'alice', START + 1), false)
+})
+
+t.test('redis: a naive ISO marker with microseconds is honoured', async (t) => {
+  const { store } = await redisStore(t)
+  await inspect.set('user_tokens:alice', '2025-10-14T12:34:56.789123')
+  t.equal(await store.isRevoked('any', 'alice', START), true)
+  t.equal(await store.isRevoked('any', 'alice', START + 1), false)
+})
+
+t.test('redis: an epoch-seconds marker is honoured', async (t) => {
+  const { store } = await redisStore(t)
+  await inspect.set('user_tokens:alice', String(START))
+  t.equal(await store.isRevoked('any', 'alice', START), true)
+  t.equal(await store.isRevoked('any', 'alice', START + 1), false)
+})
+
+t.test('redis: an earlier revokeUser never moves back a naive marker of the Python service', async (t) => {
+  const { store } = await redisStore(t)
+  await inspect.set('user_tokens:alice', '2025-10-14T12:34:56.789123')
+  await store.revokeUser('alice', START - HOUR, START + HOUR)
+  t.equal(await store.isRevoked('any', 'alice', START), true)
+})
+
+// As strings, "1760445296" sorts before any "2025-..." marker, whatever the times.
+t.test('redis: an earlier revokeUser never moves back an epoch-seconds marker', async (t) => {
+  const { store } = await redisStore(t)
+  await inspect.set('user_tokens:alice', String(START))
+  await store.revokeUser('alice', START - HOUR, START + HOUR)
+  t.equal(await store.isRevoked('any', 'alice', START - 60), true, 'a token issued between the two times stays revoked')
+})
+
+t.test('redis: a corrupt marker makes the check fail, never "not revoked"', async (t) => {
+  const { store } = await redisStore(t)
+  await inspect.set('user_tokens:alice', 'not-a-time')
+  await t.rejects(store.isRevoked('any', 'alice', START))
+})
+
+t.test('redis: a revoked token id is refused even when its user\'s marker is corrupt', async (t) => {
+  const { store, clock } = await redisStore(t)
+  await store.revokeToken('jti-1', clock.now() + HOUR)
+  await inspect.set('user_tokens:alice', 'not-a-time')
+  t.equal(await store.isRevoked('jti-1', 'alice', START), true)
+})
+
+t.test('redis: a server that does not answer makes every call reject within the timeout', async (t) => {
+  const timeoutMs = 100
+  const { store, clock } = await redisStore(t, timeoutMs)
+  const pauser = redis.client()
+  await pauser.call('CLIENT', 'PAUSE', '1000', 'ALL')
+  t.teardown(async () => { await pauser.call('CLIENT', 'UNPAUSE') })
+  const calls: Record<string, () => Promise<unknown>> = {
+    isRevoked: async () => await store.isRevoked('paused-jti', 'paused-user', START),
+    revokeToken: async () => await store.revokeToken('paused-jti', clock.now() + HOUR),
+    revokeUser: async () => await store.revokeUser('paused-user', START, clock.now() + HOUR),
+    ping: async () => await store.ping()
+  }
+  for (const [name, call] of Object.entries(calls)) {
+    const started = Date.now()
+    await t.rejects(call(), /did not answer within 100 ms/, name)
+    t.ok(Date.now() - started < timeoutMs + 400, `${name} gave up in time`)
+  }
+})
+
+t.test('redis: with the server stopped, every call rejects within the timeout', async (t) => {
+  const timeoutMs = 200
+  const server = await startRedisServer()
+  t.teardown(async () => await server.stop())
+  const client = failFastClient(server.port)
+  t.teardown(() => client.disconnect())
+  await once(client, 'ready')
+  const clock = controlledClock()
+  const store = new RedisRevocationStore(client, { clock: clock.now, timeoutMs })
+  await t.resolves(store.ping(), 'reachable before the stop')
+
+  const closed = once(client, 'close')
+  await server.stop()
+  await closed
+
+  const calls: Record<string, () => Promise<unknown>> = {
+    isRevoked: async () => await store.isRevoked('any', 'alice', START),
+    revokeToken: async () => await store.revokeToken('jti-1', clock.now() + HOUR),
+    revokeUser: async () => await store.revokeUser('alice', START, clock.now() + HOUR),
+    ping: async () => await store.ping()
+  }
+  for (const [name, call] of Object.entries(calls)) {
+    const started = Date.now()
+    await t.rejects(call(), name)
+    t.ok(Date.now() - started < timeoutMs + 400, `${name} gave up in time`)
+  }
+})
+
+t.test('redis: revoking an id again with a later expiry extends its revocation', async (t) => {
+  const { store, clock } = await redisStore(t)
+  await store.revokeToken('jti-1', clock.now() + 10)
+  await store.revokeToken('jti-1', clock.now() + 600)
+  t.ok(await inspect.ttl('revoked_token:jti-1') >= 600)
+})
+
+t.test('redis: a later revokeUser moves an epoch-seconds marker forward', async (t) => {
+  const { store } = await redisStore(t)
+  await inspect.set('user_tokens:alice', String(START))
+  await store.revokeUser('alice', START + 60, START + HOUR)
+  t.equal(await inspect.get('user_tokens:alice'), '2025-10-14T12:35:56+00:00')
+  t.equal(await store.isRevoked('any', 'alice', START + 60), true)
+})
+
+t.test('redis: a later revokeUser moves a naive Python marker forward', async (t) => {
+  const { store } = await redisStore(t)
+  await inspect.set('user_tokens:alice', '2025-10-14T12:34:56.789123')
+  await store.revokeUser('alice', START + 60, START + HOUR)
+  t.equal(await store.isRevoked('any', 'alice', START + 60), true)
+})
+
+t.test('redis: revokeUser replaces a corrupt marker, so checks work again', async (t) => {
+  const { store } = await redisStore(t)
+  await inspect.set('user_tokens:alice', 'not-a-time')
+  await store.revokeUser('alice', START, START + HOUR)
+  t.equal(await store.isRevoked('any', 'alice', START), true)
+  t.equal(await store.isRevoked('any', 'alice', START + 1), false)
+})
