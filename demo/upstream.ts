@@ -20,8 +20,10 @@ export async function startDemoUpstream (port: number, host: string): Promise<Se
   return server
 }
 
+/* c8 ignore start: the entry point docker compose runs; the tests run startDemoUpstream above */
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const port = Number(process.env.PORT ?? 3000)
   await startDemoUpstream(port, process.env.HOST ?? '0.0.0.0')
   process.stdout.write(`demo upstream listening on ${port}\n`)
 }
+/* c8 ignore stop */

@@ -17,14 +17,20 @@ interface GatewayProcess {
   exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
 }
 
+function runnerEnvironment (): Record<string, string> {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => /^(TS_NODE_|TAP_|_TAPJS_)/.test(name))) as Record<string, string>
+}
+
 /**
- * Runs `tsx gateway.ts` with PATH and the given variables only. The child leads its own process
- * group, so the timeout and the teardown also reach the node process tsx starts under it.
+ * Runs `gateway.ts` as the program, with PATH and the given variables only. The child leads its
+ * own process group, so the timeout and the teardown reach anything it starts.
  */
 function runGateway (t: Test, env: Record<string, string>): GatewayProcess {
-  const child = spawn('node_modules/.bin/tsx', ['gateway.ts'], {
+  // The test runner's own TypeScript loader (process.execArgv and its TS_NODE_/TAP_ variables),
+  // not tsx: the child's coverage then maps onto the same compiled code as the tests'.
+  const child = spawn(process.execPath, [...process.execArgv, 'gateway.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', ...runnerEnvironment(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true
   })
@@ -69,7 +75,7 @@ t.test('start-up refuses a bad configuration, exiting non-zero and naming the va
     const { code, signal } = await gateway.exited
     t.equal(signal, null)
     t.not(code, 0)
-    t.match(gateway.stderr(), /configuration error, JWT_SECRET: is 9 bytes/)
+    t.match(gateway.stderr(), /cannot start: JWT_SECRET: is 9 bytes/)
     t.notMatch(gateway.stderr(), /too-short/, 'the secret itself is not printed')
   })
 
@@ -78,7 +84,7 @@ t.test('start-up refuses a bad configuration, exiting non-zero and naming the va
     const { code, signal } = await gateway.exited
     t.equal(signal, null)
     t.not(code, 0)
-    t.match(gateway.stderr(), /configuration error, UPSTREAMS: is required/)
+    t.match(gateway.stderr(), /cannot start: UPSTREAMS: is required/)
   })
 
   t.test('REDIS_URL pointing to a closed port, given up on after REDIS_CONNECT_TIMEOUT_MS', async (t) => {

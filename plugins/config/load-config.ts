@@ -52,16 +52,19 @@ export function loadConfig (env: Environment): GatewayConfig {
   }
 }
 
+interface SchemaIssue { instancePath: string, message: string, params: { allowedValues?: unknown[] } }
+
 function checkTypes (env: Environment): CheckedEnv {
   // Empty strings count as unset, as they do in most env files and compose files.
   const data = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
   try {
     return envSchemaCheck<CheckedEnv>({ schema: structuredClone(envSchema), data, env: false })
   } catch (err) {
-    const first = (err as { errors?: Array<{ instancePath: string, message?: string, params?: { allowedValues?: unknown[] } }> }).errors?.[0]
-    const variable = first?.instancePath.replace(/^\//, '') ?? 'environment'
-    const allowed = first?.params?.allowedValues === undefined ? '' : ` (${first.params.allowedValues.join(', ')})`
-    const got = /SECRET|PASSWORD|KEY/.test(variable) ? '' : `, got "${env[variable] ?? ''}"`
-    throw new ConfigError(variable, `${first?.message ?? (err as Error).message}${allowed}${got}`)
+    // env-schema lists every violation in `errors`; the first one names the variable.
+    const [first] = (err as { errors: [SchemaIssue] }).errors
+    const variable = first.instancePath.slice(1)
+    const allowed = first.params.allowedValues === undefined ? '' : ` (${first.params.allowedValues.join(', ')})`
+    const got = /SECRET|PASSWORD|KEY/.test(variable) ? '' : `, got "${String(env[variable])}"`
+    throw new ConfigError(variable, `${first.message}${allowed}${got}`)
   }
 }

@@ -93,7 +93,7 @@ function readKeyFile (path: string): string {
   try {
     return readFileSync(path, 'utf8')
   } catch (err) {
-    throw new ConfigError('JWT_PUBLIC_KEY_FILE', `cannot read "${path}" (${(err as NodeJS.ErrnoException).code ?? 'error'})`)
+    throw new ConfigError('JWT_PUBLIC_KEY_FILE', `cannot read "${path}" (${String((err as NodeJS.ErrnoException).code)})`)
   }
 }
 
@@ -108,7 +108,7 @@ function fromPem (variable: string, pem: string): ResolvedKeySource {
   }
   const algorithms = algorithmsForKey(key)
   if (algorithms.length === 0) {
-    throw new ConfigError(variable, `holds a ${key.asymmetricKeyType ?? 'unknown'} key; RSA, EC (P-256, P-384, P-521) or Ed25519 are supported`)
+    throw new ConfigError(variable, `holds a ${String(key.asymmetricKeyType)} key; RSA, EC (P-256, P-384, P-521) or Ed25519 are supported`)
   }
   const publicKey = key.export({ type: 'spki', format: 'pem' }).toString()
   return { keySource: { kind: 'public-key', publicKey }, compatible: { all: algorithms, defaults: algorithms } }
@@ -118,7 +118,7 @@ function algorithmsForKey (key: KeyObject): JwtAlgorithm[] {
   switch (key.asymmetricKeyType) {
     case 'rsa': return RSA
     case 'rsa-pss': return RSA.filter((alg) => alg.startsWith('PS'))
-    case 'ec': return EC_BY_CURVE[key.asymmetricKeyDetails?.namedCurve ?? ''] ?? []
+    case 'ec': return EC_BY_CURVE[String(key.asymmetricKeyDetails?.namedCurve)] ?? []
     case 'ed25519': return ['EdDSA']
     default: return []
   }

@@ -10,16 +10,16 @@ interface DecodedToken { header: JWTHeaderParameters }
  * cooldown, so a stream of tokens with made-up kids cannot turn the gateway into a flood of
  * requests to the identity provider.
  */
-export function jwksKeyResolver (url: string): (first: unknown, second?: unknown) => Promise<string> {
+export function jwksKeyResolver (url: string): (decoded: DecodedToken) => Promise<string> {
   const keySet = createRemoteJWKSet(new URL(url), {
     cooldownDuration: JWKS_COOLDOWN_MS,
     cacheMaxAge: JWKS_CACHE_MAX_AGE_MS,
     timeoutDuration: JWKS_FETCH_TIMEOUT_MS
   })
   const pemByKey = new WeakMap<object, string>()
-  // fast-jwt calls (decoded, callback); @fastify/jwt's request.jwtVerify calls (request, decoded, callback).
-  return async function resolveKey (first, second) {
-    const decoded = (isDecoded(first) ? first : second) as DecodedToken
+  // Called by fast-jwt as (decoded, callback) through fastify.jwt.verify, which is how the
+  // gateway verifies; @fastify/jwt's request.jwtVerify (request, decoded) is not used here.
+  return async function resolveKey (decoded) {
     const key = await keySet(decoded.header)
     let pem = pemByKey.get(key)
     if (pem === undefined) {
@@ -28,8 +28,4 @@ export function jwksKeyResolver (url: string): (first: unknown, second?: unknown
     }
     return pem
   }
-}
-
-function isDecoded (value: unknown): value is DecodedToken {
-  return typeof value === 'object' && value !== null && 'header' in value && 'payload' in value
 }

@@ -13,7 +13,8 @@ export function forwardedHeaders (userIdHeader: string, trustProxy: boolean) {
       if (name.replace(/_/g, '-').toLowerCase() === userIdHeader) delete headers[name]
     }
     if (request.verifiedToken !== null) headers[userIdHeader] = request.verifiedToken.sub
-    const remote = request.socket.remoteAddress ?? ''
+    // Only undefined once the socket is gone, when nothing is forwarded any more.
+    const remote = request.socket.remoteAddress as string
     const prior = trustProxy ? headers['x-forwarded-for'] : undefined
     headers['x-forwarded-for'] = prior === undefined ? remote : `${String(prior)}, ${remote}`
     headers['x-forwarded-proto'] = request.protocol

@@ -35,6 +35,15 @@ for (const store of stores) {
       t.equal((await post('/revoke', token)).statusCode, 401, 'a revoked token cannot call the routes either')
     })
 
+    t.test('a client that always sends Content-Type: application/json may send no body', async (t) => {
+      const token = signToken({ sub: user() })
+      const res = await app.inject({ method: 'POST', url: `${PREFIX}/revoke`, headers: { ...bearer(token), 'content-type': 'application/json' } })
+      t.equal(res.statusCode, 200)
+      t.equal((await call(token)).statusCode, 401)
+      const broken = await app.inject({ method: 'POST', url: `${PREFIX}/revoke`, headers: { ...bearer(signToken({ sub: user() })), 'content-type': 'application/json' }, payload: '{"token":' })
+      t.equal(broken.statusCode, 400, 'broken JSON is a 400')
+    })
+
     t.test('revoking one token leaves the user\'s other tokens working', async (t) => {
       const sub = user()
       const first = signToken({ sub })

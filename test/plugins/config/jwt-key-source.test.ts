@@ -101,6 +101,10 @@ t.test('JWT_PUBLIC_KEY', async (t) => {
     const k1 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey
     t.match(refuses(t, { JWT_PUBLIC_KEY: spki(k1) }, 'JWT_PUBLIC_KEY'), /holds a ec key; RSA, EC \(P-256, P-384, P-521\) or Ed25519 are supported/)
   })
+  t.test('a private key is refused: a signing key has no place in the gateway', async (t) => {
+    const privatePem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+    t.equal(refuses(t, { JWT_PUBLIC_KEY: privatePem }, 'JWT_PUBLIC_KEY'), 'JWT_PUBLIC_KEY: holds a private key; give the public key only')
+  })
   t.test('a key-agreement key (X25519) is refused', async (t) => {
     const x25519 = generateKeyPairSync('x25519').publicKey
     t.match(refuses(t, { JWT_PUBLIC_KEY: spki(x25519) }, 'JWT_PUBLIC_KEY'), /holds a x25519 key/)
