@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_FAIL_MODE, DEFAULT_MAX_TTL_SECONDS } from './config/defaults.js'
 import { bearerTokenOf } from './revocation/bearer-token.js'
@@ -12,10 +12,13 @@ export { MemoryRevocationStore } from './revocation/memory-store.js'
 export { RedisRevocationStore } from './revocation/redis-store.js'
 
 export interface RevocationApi extends RevocationService {
-  /** Verifies the request's bearer token and checks it is not revoked; the onRequest check. */
-  authenticate (request: FastifyRequest, reply: FastifyReply): Promise<void>
+  /**
+   * The onRequest check as a hook: verifies the request's bearer token and refuses it when
+   * revoked. Synchronous when the answer is in memory.
+   */
+  authenticate: onRequestHookHandler
   /** Verifies the request's bearer token (signature and claims only), once per request. */
-  verifyRequest (request: FastifyRequest): Promise<VerifiedToken>
+  verifyRequest (request: FastifyRequest): VerifiedToken | Promise<VerifiedToken>
 }
 
 declare module 'fastify' {
@@ -69,15 +72,31 @@ export default fp<RevocationPluginOptions>(async function revocationPlugin (fast
     log: fastify.log
   })
 
-  async function verifyRequest (request: FastifyRequest): Promise<VerifiedToken> {
-    request.verifiedToken ??= await service.verifyToken(bearerTokenOf(request))
-    return request.verifiedToken
+  function verifyRequest (request: FastifyRequest): VerifiedToken | Promise<VerifiedToken> {
+    if (request.verifiedToken !== null) return request.verifiedToken
+    const verified = service.verifyToken(bearerTokenOf(request))
+    if (verified instanceof Promise) return verified.then((token) => (request.verifiedToken = token))
+    request.verifiedToken = verified
+    return verified
   }
 
-  async function authenticate (request: FastifyRequest): Promise<void> {
-    const token = await verifyRequest(request)
-    await service.ensureNotRevoked(token)
+  /** Verify, then check revocation; written to allocate nothing when both answer at once. */
+  function authenticate (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    let pending: void | Promise<void>
+    try {
+      const token = verifyRequest(request)
+      pending = token instanceof Promise ? token.then((verified) => admit(request, verified)) : admit(request, token)
+    } catch (err) {
+      done(err as Error)
+      return
+    }
+    if (pending === undefined) done()
+    else pending.then(() => { done() }, done)
+  }
+
+  function admit (request: FastifyRequest, token: VerifiedToken): void | Promise<void> {
     request.user = token.payload
+    return service.ensureNotRevoked(token)
   }
 
   fastify.decorateRequest('verifiedToken', null)
@@ -85,9 +104,9 @@ export default fp<RevocationPluginOptions>(async function revocationPlugin (fast
 
   if (options.hook !== false) {
     const isPublic = options.isPublic ?? (() => false)
-    fastify.addHook('onRequest', async function revocationCheck (request) {
-      if (request.routeOptions.config.revocationCheck === false || isPublic(request)) return
-      await authenticate(request)
+    fastify.addHook('onRequest', function revocationCheck (request, reply, done) {
+      if (request.routeOptions.config.revocationCheck === false || isPublic(request)) done()
+      else authenticate(request, reply, done)
     })
   }
 

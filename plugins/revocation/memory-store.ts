@@ -1,49 +1,40 @@
+import { RevocationSet } from './revocation-set.js'
 import { systemClock, type Clock, type RevocationStore } from './store.js'
 
-/** How often expired entries are swept out, so memory stays bounded by live revocations. */
-const SWEEP_INTERVAL_MS = 60_000
+/** How often a step of the sweep of expired entries runs. */
+export const SWEEP_INTERVAL_MS = 1_000
 
 /** The embedded store: one process, nothing shared, nothing kept across restarts. */
 export class MemoryRevocationStore implements RevocationStore {
   readonly backend = 'memory' as const
-  private readonly revokedTokens = new Map<string, number>()
-  private readonly userMarkers = new Map<string, { revokedBefore: number, expiresAt: number }>()
+  private readonly set = new RevocationSet()
   private readonly sweeper: NodeJS.Timeout
 
   constructor (private readonly now: Clock = systemClock) {
-    this.sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS).unref()
+    this.sweeper = setInterval(() => { this.sweep() }, SWEEP_INTERVAL_MS).unref()
   }
 
-  async isRevoked (tokenId: string, sub: string, iat: number): Promise<boolean> {
-    const now = this.now()
-    const tokenExpiry = this.revokedTokens.get(tokenId)
-    if (tokenExpiry !== undefined && tokenExpiry > now) return true
-    const marker = this.userMarkers.get(sub)
-    return marker !== undefined && marker.expiresAt > now && iat <= marker.revokedBefore
+  isRevoked (tokenId: string, sub: string, iat: number): boolean {
+    return this.set.isRevoked(tokenId, sub, iat, this.now())
   }
 
   async revokeToken (tokenId: string, expiresAt: number): Promise<void> {
-    this.revokedTokens.set(tokenId, Math.max(expiresAt, this.revokedTokens.get(tokenId) ?? 0))
+    this.set.addToken(tokenId, expiresAt)
   }
 
   async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
-    const current = this.userMarkers.get(sub)
-    // A marker only moves forward: an earlier revoke-all must never un-revoke tokens.
-    if (current !== undefined && current.revokedBefore > revokedBefore) return
-    this.userMarkers.set(sub, { revokedBefore, expiresAt })
+    this.set.addMarker(sub, revokedBefore, expiresAt)
   }
 
   async ping (): Promise<void> {}
 
-  /** Entries held now, expired or not; for tests and metrics. */
+  /** Entries held now, expired or not yet swept; for tests and metrics. */
   get size (): number {
-    return this.revokedTokens.size + this.userMarkers.size
+    return this.set.size
   }
 
   sweep (): void {
-    const now = this.now()
-    for (const [id, expiresAt] of this.revokedTokens) if (expiresAt <= now) this.revokedTokens.delete(id)
-    for (const [sub, marker] of this.userMarkers) if (marker.expiresAt <= now) this.userMarkers.delete(sub)
+    this.set.sweep(this.now())
   }
 
   close (): void {

@@ -31,14 +31,22 @@ export function createRevocationService (options: RevocationServiceOptions) {
   const { store, verifyJwt, failMode, idsPerIssuer, clock, log } = options
   let failOpenCount = 0
 
-  async function verifyToken (token: string): Promise<VerifiedToken> {
-    let payload: Record<string, unknown>
+  /** Verifies a token: at once with a static key, through a promise when keys are fetched (JWKS). */
+  function verifyToken (token: string): VerifiedToken | Promise<VerifiedToken> {
+    let payload: unknown
     try {
       // fast-jwt refuses a payload that is not a JSON object ("The payload must be an object").
-      payload = await verifyJwt(token) as Record<string, unknown>
+      payload = verifyJwt(token)
     } catch (err) {
-      throw invalid((err as Error).message.replace(/\.$/, ''))
+      throw invalidFrom(err)
     }
+    if (payload instanceof Promise) {
+      return payload.then((resolved: Record<string, unknown>) => checkLifetime(token, resolved), (err: unknown) => { throw invalidFrom(err) })
+    }
+    return checkLifetime(token, payload as Record<string, unknown>)
+  }
+
+  function checkLifetime (token: string, payload: Record<string, unknown>): VerifiedToken {
     const problem = lifetimeProblem(payload, clock(), options)
     if (problem !== null) throw invalid(problem)
     const { sub, iat, exp } = payload as unknown as LifetimeClaims
@@ -47,18 +55,29 @@ export function createRevocationService (options: RevocationServiceOptions) {
     return { id: tokenIdOf(token, payload, idsPerIssuer), sub, iat: Math.floor(iat), exp, payload }
   }
 
-  /** Throws unless the token is unrevoked; applies the fail mode when the store cannot answer. */
-  async function ensureNotRevoked (token: VerifiedToken): Promise<void> {
-    let revoked: boolean
+  /**
+   * Throws unless the token is unrevoked; applies the fail mode when the store cannot answer.
+   * Returns nothing when the store answered from memory, a promise only for a round trip.
+   */
+  function ensureNotRevoked (token: VerifiedToken): void | Promise<void> {
+    let answer: boolean | Promise<boolean>
     try {
-      revoked = await store.isRevoked(token.id, token.sub, token.iat)
+      answer = store.isRevoked(token.id, token.sub, token.iat)
     } catch (err) {
-      if (failMode === 'closed') throw unavailable(err)
-      failOpenCount++
-      log.warn({ err: (err as Error).message, failMode }, 'revocation not checked: store unavailable, forwarding (fail open)')
+      storeFailed(err)
       return
     }
-    if (revoked) throw withBearerChallenge(new TokenRevokedError(), 'invalid_token', 'token revoked')
+    if (typeof answer === 'boolean') {
+      refuseIfRevoked(answer)
+      return
+    }
+    return answer.then(refuseIfRevoked, storeFailed)
+  }
+
+  function storeFailed (err: unknown): void {
+    if (failMode === 'closed') throw unavailable(err)
+    failOpenCount++
+    log.warn({ err: (err as Error).message, failMode }, 'revocation not checked: store unavailable, forwarding (fail open)')
   }
 
   async function revokeToken (token: VerifiedToken): Promise<void> {
@@ -112,6 +131,14 @@ export function createRevocationService (options: RevocationServiceOptions) {
 }
 
 export type RevocationService = ReturnType<typeof createRevocationService>
+
+function refuseIfRevoked (revoked: boolean): void {
+  if (revoked) throw withBearerChallenge(new TokenRevokedError(), 'invalid_token', 'token revoked')
+}
+
+function invalidFrom (err: unknown): Error {
+  return invalid((err as Error).message.replace(/\.$/, ''))
+}
 
 function invalid (description: string): Error {
   return withBearerChallenge(new TokenInvalidError(description), 'invalid_token', description)

@@ -7,9 +7,10 @@ export interface RevocationStore {
   readonly backend: 'redis' | 'memory'
   /**
    * True when the token id was revoked, or its user revoked every token issued at or before `iat`.
-   * At most one round trip. Rejects when the store cannot answer.
+   * A store that holds the answer in memory returns it at once (no promise on the hot path);
+   * otherwise at most one round trip. Throws or rejects when the store cannot answer.
    */
-  isRevoked (tokenId: string, sub: string, iat: number): Promise<boolean>
+  isRevoked (tokenId: string, sub: string, iat: number): boolean | Promise<boolean>
   /** Records the token id as revoked until `expiresAt`; rejects when it could not be stored. */
   revokeToken (tokenId: string, expiresAt: number): Promise<void>
   /** Records that every token of `sub` issued at or before `revokedBefore` is revoked, until `expiresAt`. */
