@@ -107,3 +107,14 @@ t.test('a path no upstream owns is 404 JSON for an authenticated caller', async 
   t.equal(res.statusCode, 404)
   t.same(res.json(), { statusCode: 404, error: 'Not Found', message: 'Route GET /nowhere not found', code: 'GW_ERR_NOT_FOUND' })
 })
+
+t.test('an upstream may own the prefix of the gateway\'s own routes; the gateway keeps its routes', async (t) => {
+  const app = await startGateway(t, upstream.url, { UPSTREAMS: `/api/v1/auth=${users.url}`, PUBLIC_PATHS: '/api/v1/auth/login' })
+  const before = users.received.length
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { user: 'a' } })
+  t.equal(login.statusCode, 200)
+  t.equal(users.received.length, before + 1, 'login went to the auth service')
+  const revoke = await app.inject({ method: 'POST', url: '/api/v1/auth/revoke', headers: bearer(signToken()) })
+  t.same(revoke.json().message, 'Token revoked successfully')
+  t.equal(users.received.length, before + 1, 'revoke was answered by the gateway')
+})
