@@ -2,12 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import t, { type Test } from 'tap'
+import { MINIMAL_ENV, SECRET } from './helpers/config.js'
 import { freePort } from './helpers/free-port.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 /** No run, good or bad, should take this long; past it the child is killed and the test fails. */
 const CHILD_TIMEOUT_MS = 20_000
-const SECRET = 'x'.repeat(32)
 
 interface GatewayProcess {
   child: ChildProcess
@@ -71,7 +71,7 @@ async function waitForStatus (gateway: GatewayProcess, url: string): Promise<Res
 
 t.test('start-up refuses a bad configuration, exiting non-zero and naming the variable', async (t) => {
   t.test('a JWT_SECRET under 32 bytes', async (t) => {
-    const gateway = runGateway(t, { JWT_SECRET: 'too-short', UPSTREAMS: '/api=http://127.0.0.1:9' })
+    const gateway = runGateway(t, { ...MINIMAL_ENV, JWT_SECRET: 'too-short' })
     const { code, signal } = await gateway.exited
     t.equal(signal, null)
     t.not(code, 0)
@@ -90,8 +90,7 @@ t.test('start-up refuses a bad configuration, exiting non-zero and naming the va
   t.test('REDIS_URL pointing to a closed port, given up on after REDIS_CONNECT_TIMEOUT_MS', async (t) => {
     const port = await freePort()
     const gateway = runGateway(t, {
-      JWT_SECRET: SECRET,
-      UPSTREAMS: '/api=http://127.0.0.1:9',
+      ...MINIMAL_ENV,
       LOG_LEVEL: 'warn',
       REDIS_URL: `redis://:hunter2@127.0.0.1:${port}/0`,
       REDIS_CONNECT_TIMEOUT_MS: '500'
@@ -106,8 +105,7 @@ t.test('start-up refuses a bad configuration, exiting non-zero and naming the va
   t.test('REDIS_HOST pointing to a closed port', async (t) => {
     const port = await freePort()
     const gateway = runGateway(t, {
-      JWT_SECRET: SECRET,
-      UPSTREAMS: '/api=http://127.0.0.1:9',
+      ...MINIMAL_ENV,
       LOG_LEVEL: 'silent',
       REDIS_HOST: '127.0.0.1',
       REDIS_PORT: String(port),
@@ -123,13 +121,7 @@ t.test('start-up refuses a bad configuration, exiting non-zero and naming the va
 
 t.test('a good configuration starts, answers over a real socket, and stops on SIGTERM', async (t) => {
   const port = await freePort()
-  const gateway = runGateway(t, {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'warn',
-    JWT_SECRET: SECRET,
-    UPSTREAMS: '/api=http://127.0.0.1:9'
-  })
+  const gateway = runGateway(t, { ...MINIMAL_ENV, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' })
 
   const res = await waitForStatus(gateway, `http://127.0.0.1:${port}/api/v1/auth/revocation-status`)
   t.equal(res.status, 200)

@@ -1,7 +1,9 @@
 // The Redis layout of the Python service this gateway replaces; both can read each other's keys.
 
+export const REVOKED_TOKEN_PREFIX = 'revoked_token:'
+export const USER_MARKER_PREFIX = 'user_tokens:'
 /** `revoked_token:{id}` = "revoked", expiring when the token would have expired. */
-export const revokedTokenKey = (tokenId: string): string => `revoked_token:${tokenId}`
+export const revokedTokenKey = (tokenId: string): string => `${REVOKED_TOKEN_PREFIX}${tokenId}`
 /** `user_tokens:{sub}` = the revoke-all time as an ISO 8601 timestamp. */
-export const userMarkerKey = (sub: string): string => `user_tokens:${sub}`
+export const userMarkerKey = (sub: string): string => `${USER_MARKER_PREFIX}${sub}`
 export const REVOKED_VALUE = 'revoked'

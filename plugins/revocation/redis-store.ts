@@ -1,13 +1,16 @@
-import type { Redis } from 'ioredis'
+import type { ChainableCommander, Redis } from 'ioredis'
 import { formatMarker, parseMarker } from './marker-time.js'
 import { REVOKED_VALUE, revokedTokenKey, userMarkerKey } from './redis-keys.js'
-import { DEFAULT_REVOCATION_TIMEOUT_MS } from '../config/defaults.js'
+import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_MAX_TTL_SECONDS, DEFAULT_REVOCATION_TIMEOUT_MS } from '../config/defaults.js'
+import { appendToLog, type LogEntry } from './revocation-log.js'
 import { withTimeout } from '../shared/with-timeout.js'
 import { systemClock, type Clock, type RevocationStore } from './store.js'
 
 export interface RedisStoreOptions {
   /** Longest a command may take before it counts as a failure. @default 250 */
   timeoutMs?: number
+  /** How long the revocation log keeps entries: the longest token lifetime plus the tolerance. @default 86405 */
+  logRetentionSeconds?: number
   /** @default the system clock */
   clock?: Clock
 }
@@ -44,10 +47,12 @@ export class RedisRevocationStore implements RevocationStore {
   readonly backend = 'redis' as const
 
   private readonly timeoutMs: number
+  private readonly logRetentionSeconds: number
   private readonly now: Clock
 
   constructor (private readonly client: Redis, options: RedisStoreOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REVOCATION_TIMEOUT_MS
+    this.logRetentionSeconds = options.logRetentionSeconds ?? DEFAULT_MAX_TTL_SECONDS + DEFAULT_CLOCK_TOLERANCE_SECONDS
     this.now = options.clock ?? systemClock
   }
 
@@ -60,12 +65,24 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   async revokeToken (tokenId: string, expiresAt: number): Promise<void> {
-    await this.bounded(this.client.eval(REVOKE_UNTIL_LATER, 1, revokedTokenKey(tokenId), REVOKED_VALUE, this.secondsUntil(expiresAt)))
+    const multi = this.client.multi().eval(REVOKE_UNTIL_LATER, 1, revokedTokenKey(tokenId), REVOKED_VALUE, this.secondsUntil(expiresAt))
+    await this.commit(multi, { kind: 'token', id: tokenId, expiresAt })
   }
 
   async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
-    const marker = formatMarker(revokedBefore)
-    await this.bounded(this.client.eval(SET_MARKER_IF_LATER, 1, userMarkerKey(sub), marker, revokedBefore, this.secondsUntil(expiresAt)))
+    const multi = this.client.multi()
+      .eval(SET_MARKER_IF_LATER, 1, userMarkerKey(sub), formatMarker(revokedBefore), revokedBefore, this.secondsUntil(expiresAt))
+    await this.commit(multi, { kind: 'user', id: sub, revokedBefore, expiresAt })
+  }
+
+  /**
+   * Writes the key and appends to the revocation log in one MULTI, so that every instance's
+   * mirror learns of exactly what was stored. Any failed command fails the revocation.
+   */
+  private async commit (multi: ChainableCommander, entry: LogEntry): Promise<void> {
+    const results = await this.bounded(appendToLog(multi, entry, this.logRetentionSeconds, this.now() * 1000).exec())
+    const failed = results?.find(([err]) => err !== null)
+    if (results === null || failed !== undefined) throw failed?.[0] ?? new Error('revocation transaction discarded')
   }
 
   async ping (): Promise<void> {

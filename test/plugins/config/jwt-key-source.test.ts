@@ -2,28 +2,15 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { ConfigError } from '../../../plugins/config/config-error.js'
-import { loadConfig, type Environment } from '../../../plugins/config/load-config.js'
+import type { Environment } from '../../../plugins/config/load-config.js'
 import type { JwtSettings } from '../../../plugins/config/parse-jwt-settings.js'
+import { MINIMAL_ENV, load, refuses } from '../../helpers/config.js'
 
-/** The smallest environment the gateway starts with, with only the given key variables set. */
-const envWith = (keys: Environment): Environment => ({ UPSTREAMS: '/api=http://127.0.0.1:9', ...keys })
+/** Every test here starts with no key source at all and sets only the key variables it is about. */
+const NO_KEY: Environment = { UPSTREAMS: MINIMAL_ENV.UPSTREAMS }
 
-const jwt = (keys: Environment): JwtSettings => loadConfig(envWith(keys)).jwt
-
-/** Asserts the key variables are refused with a ConfigError naming `variable`; returns the message. */
-function refuses (t: Test, keys: Environment, variable: string): string {
-  try {
-    loadConfig(envWith(keys))
-  } catch (err) {
-    t.type(err, ConfigError)
-    t.equal((err as ConfigError).variable, variable)
-    t.match((err as Error).message, new RegExp(`^${variable}: `))
-    return (err as Error).message
-  }
-  t.fail(`expected a ConfigError naming ${variable}`)
-  return ''
-}
+const jwt = (keys: Environment): JwtSettings => load(keys, NO_KEY).jwt
+const refusesKeys = (t: Test, keys: Environment, variable: string): string => refuses(t, keys, variable, NO_KEY)
 
 const spki = (key: KeyObject): string => key.export({ type: 'spki', format: 'pem' }).toString()
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey
@@ -34,14 +21,14 @@ const ed25519 = generateKeyPairSync('ed25519').publicKey
 
 t.test('no key source at all is refused naming JWT_SECRET, listing the choices', async (t) => {
   t.equal(
-    refuses(t, {}, 'JWT_SECRET'),
+    refusesKeys(t, {}, 'JWT_SECRET'),
     'JWT_SECRET: no key configured: set one of JWT_SECRET, JWT_PUBLIC_KEY, JWT_PUBLIC_KEY_FILE or JWKS_URL'
   )
 })
 
 t.test('two key sources are refused, naming the second and both', async (t) => {
-  t.match(refuses(t, { JWT_SECRET: 'x'.repeat(32), JWT_PUBLIC_KEY: spki(rsa) }, 'JWT_PUBLIC_KEY'), /only one key source may be set, but JWT_SECRET and JWT_PUBLIC_KEY are/)
-  t.match(refuses(t, { JWT_PUBLIC_KEY: spki(rsa), JWKS_URL: 'https://issuer.example/jwks.json' }, 'JWKS_URL'), /JWT_PUBLIC_KEY and JWKS_URL/)
+  t.match(refusesKeys(t, { JWT_SECRET: 'x'.repeat(32), JWT_PUBLIC_KEY: spki(rsa) }, 'JWT_PUBLIC_KEY'), /only one key source may be set, but JWT_SECRET and JWT_PUBLIC_KEY are/)
+  t.match(refusesKeys(t, { JWT_PUBLIC_KEY: spki(rsa), JWKS_URL: 'https://issuer.example/jwks.json' }, 'JWKS_URL'), /JWT_PUBLIC_KEY and JWKS_URL/)
 })
 
 t.test('JWT_SECRET', async (t) => {
@@ -51,11 +38,11 @@ t.test('JWT_SECRET', async (t) => {
     t.same(settings.algorithms, ['HS256', 'HS384', 'HS512'])
   })
   t.test('a secret under 32 bytes is refused, giving its length', async (t) => {
-    t.equal(refuses(t, { JWT_SECRET: 'x'.repeat(31) }, 'JWT_SECRET'), 'JWT_SECRET: is 31 bytes; at least 32 are required (RFC 7518 §3.2)')
+    t.equal(refusesKeys(t, { JWT_SECRET: 'x'.repeat(31) }, 'JWT_SECRET'), 'JWT_SECRET: is 31 bytes; at least 32 are required (RFC 7518 §3.2)')
   })
   t.test('length is counted in bytes, not characters', async (t) => {
     t.equal(jwt({ JWT_SECRET: 'é'.repeat(16) }).keySource.kind, 'secret')
-    t.match(refuses(t, { JWT_SECRET: 'é'.repeat(15) }, 'JWT_SECRET'), /is 30 bytes/)
+    t.match(refusesKeys(t, { JWT_SECRET: 'é'.repeat(15) }, 'JWT_SECRET'), /is 30 bytes/)
   })
 })
 
@@ -92,22 +79,22 @@ t.test('JWT_PUBLIC_KEY', async (t) => {
     t.same(jwt({ JWT_PUBLIC_KEY: oneLine }).keySource, { kind: 'public-key', publicKey: spki(p256) })
   })
   t.test('text that is not a PEM key is refused', async (t) => {
-    t.equal(refuses(t, { JWT_PUBLIC_KEY: 'not a key' }, 'JWT_PUBLIC_KEY'), 'JWT_PUBLIC_KEY: is not a PEM public key (RSA, EC or Ed25519)')
+    t.equal(refusesKeys(t, { JWT_PUBLIC_KEY: 'not a key' }, 'JWT_PUBLIC_KEY'), 'JWT_PUBLIC_KEY: is not a PEM public key (RSA, EC or Ed25519)')
   })
   t.test('a truncated PEM is refused', async (t) => {
-    refuses(t, { JWT_PUBLIC_KEY: spki(rsa).slice(0, 120) }, 'JWT_PUBLIC_KEY')
+    refusesKeys(t, { JWT_PUBLIC_KEY: spki(rsa).slice(0, 120) }, 'JWT_PUBLIC_KEY')
   })
   t.test('an EC key on an unsupported curve is refused, naming the key type', async (t) => {
     const k1 = generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey
-    t.match(refuses(t, { JWT_PUBLIC_KEY: spki(k1) }, 'JWT_PUBLIC_KEY'), /holds a ec key; RSA, EC \(P-256, P-384, P-521\) or Ed25519 are supported/)
+    t.match(refusesKeys(t, { JWT_PUBLIC_KEY: spki(k1) }, 'JWT_PUBLIC_KEY'), /holds a ec key; RSA, EC \(P-256, P-384, P-521\) or Ed25519 are supported/)
   })
   t.test('a private key is refused: a signing key has no place in the gateway', async (t) => {
     const privatePem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
-    t.equal(refuses(t, { JWT_PUBLIC_KEY: privatePem }, 'JWT_PUBLIC_KEY'), 'JWT_PUBLIC_KEY: holds a private key; give the public key only')
+    t.equal(refusesKeys(t, { JWT_PUBLIC_KEY: privatePem }, 'JWT_PUBLIC_KEY'), 'JWT_PUBLIC_KEY: holds a private key; give the public key only')
   })
   t.test('a key-agreement key (X25519) is refused', async (t) => {
     const x25519 = generateKeyPairSync('x25519').publicKey
-    t.match(refuses(t, { JWT_PUBLIC_KEY: spki(x25519) }, 'JWT_PUBLIC_KEY'), /holds a x25519 key/)
+    t.match(refusesKeys(t, { JWT_PUBLIC_KEY: spki(x25519) }, 'JWT_PUBLIC_KEY'), /holds a x25519 key/)
   })
 })
 
@@ -133,16 +120,16 @@ t.test('JWT_PUBLIC_KEY_FILE', async (t) => {
   })
   t.test('a missing file is refused naming JWT_PUBLIC_KEY_FILE, the path and the reason', async (t) => {
     const missing = join(dir, 'missing.pem')
-    t.equal(refuses(t, { JWT_PUBLIC_KEY_FILE: missing }, 'JWT_PUBLIC_KEY_FILE'), `JWT_PUBLIC_KEY_FILE: cannot read "${missing}" (ENOENT)`)
+    t.equal(refusesKeys(t, { JWT_PUBLIC_KEY_FILE: missing }, 'JWT_PUBLIC_KEY_FILE'), `JWT_PUBLIC_KEY_FILE: cannot read "${missing}" (ENOENT)`)
   })
   t.test('a directory is refused naming JWT_PUBLIC_KEY_FILE', async (t) => {
-    t.match(refuses(t, { JWT_PUBLIC_KEY_FILE: dir }, 'JWT_PUBLIC_KEY_FILE'), /cannot read .* \(EISDIR\)/)
+    t.match(refusesKeys(t, { JWT_PUBLIC_KEY_FILE: dir }, 'JWT_PUBLIC_KEY_FILE'), /cannot read .* \(EISDIR\)/)
   })
   t.test('a file that holds no key is refused naming JWT_PUBLIC_KEY_FILE', async (t) => {
-    t.match(refuses(t, { JWT_PUBLIC_KEY_FILE: join(dir, 'garbage.pem') }, 'JWT_PUBLIC_KEY_FILE'), /is not a PEM public key/)
+    t.match(refusesKeys(t, { JWT_PUBLIC_KEY_FILE: join(dir, 'garbage.pem') }, 'JWT_PUBLIC_KEY_FILE'), /is not a PEM public key/)
   })
   t.test('a file next to JWT_PUBLIC_KEY is a second key source', async (t) => {
-    refuses(t, { JWT_PUBLIC_KEY: spki(rsa), JWT_PUBLIC_KEY_FILE: join(dir, 'rsa.pem') }, 'JWT_PUBLIC_KEY_FILE')
+    refusesKeys(t, { JWT_PUBLIC_KEY: spki(rsa), JWT_PUBLIC_KEY_FILE: join(dir, 'rsa.pem') }, 'JWT_PUBLIC_KEY_FILE')
   })
 })
 
@@ -159,21 +146,21 @@ t.test('JWKS_URL', async (t) => {
   })
   t.test('plain http to any other host is refused: keys could be swapped in transit', async (t) => {
     t.equal(
-      refuses(t, { JWKS_URL: 'http://example.com/jwks' }, 'JWKS_URL'),
+      refusesKeys(t, { JWKS_URL: 'http://example.com/jwks' }, 'JWKS_URL'),
       'JWKS_URL: "http://example.com/jwks" must use https:// (http:// is accepted on loopback only)'
     )
-    t.match(refuses(t, { JWKS_URL: 'http://localhost.example.com/jwks' }, 'JWKS_URL'), /must use https/)
+    t.match(refusesKeys(t, { JWKS_URL: 'http://localhost.example.com/jwks' }, 'JWKS_URL'), /must use https/)
   })
   t.test('another scheme is refused', async (t) => {
-    t.match(refuses(t, { JWKS_URL: 'file:///etc/jwks.json' }, 'JWKS_URL'), /must use https/)
+    t.match(refusesKeys(t, { JWKS_URL: 'file:///etc/jwks.json' }, 'JWKS_URL'), /must use https/)
   })
   t.test('a value that is not a URL is refused, quoting it', async (t) => {
-    t.equal(refuses(t, { JWKS_URL: 'issuer.example/jwks' }, 'JWKS_URL'), 'JWKS_URL: "issuer.example/jwks" is not a URL')
+    t.equal(refusesKeys(t, { JWKS_URL: 'issuer.example/jwks' }, 'JWKS_URL'), 'JWKS_URL: "issuer.example/jwks" is not a URL')
   })
   t.test('JWT_ALGORITHMS picks other asymmetric algorithms', async (t) => {
     t.same(jwt({ JWKS_URL: 'https://issuer.example/jwks', JWT_ALGORITHMS: 'ES256,EdDSA' }).algorithms, ['ES256', 'EdDSA'])
   })
   t.test('HMAC algorithms are refused: a key set holds no shared secret', async (t) => {
-    t.match(refuses(t, { JWKS_URL: 'https://issuer.example/jwks', JWT_ALGORITHMS: 'HS256' }, 'JWT_ALGORITHMS'), /"HS256" cannot be verified with the configured key/)
+    t.match(refusesKeys(t, { JWKS_URL: 'https://issuer.example/jwks', JWT_ALGORITHMS: 'HS256' }, 'JWT_ALGORITHMS'), /"HS256" cannot be verified with the configured key/)
   })
 })

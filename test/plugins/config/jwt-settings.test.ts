@@ -1,31 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto'
-import t, { type Test } from 'tap'
-import { ConfigError } from '../../../plugins/config/config-error.js'
-import { loadConfig, type Environment } from '../../../plugins/config/load-config.js'
+import t from 'tap'
+import type { Environment } from '../../../plugins/config/load-config.js'
 import type { JwtSettings } from '../../../plugins/config/parse-jwt-settings.js'
+import { load, refuses } from '../../helpers/config.js'
 
-/** The smallest environment the gateway starts with (an HMAC secret); each test changes one thing. */
-const validEnv = (overrides: Environment = {}): Environment => ({
-  JWT_SECRET: 'x'.repeat(32),
-  UPSTREAMS: '/api=http://127.0.0.1:9',
-  ...overrides
-})
-
-const jwt = (overrides: Environment = {}): JwtSettings => loadConfig(validEnv(overrides)).jwt
-
-/** Asserts the environment is refused with a ConfigError naming `variable`; returns the message. */
-function refuses (t: Test, overrides: Environment, variable: string): string {
-  try {
-    loadConfig(validEnv(overrides))
-  } catch (err) {
-    t.type(err, ConfigError)
-    t.equal((err as ConfigError).variable, variable)
-    t.match((err as Error).message, new RegExp(`^${variable}: `))
-    return (err as Error).message
-  }
-  t.fail(`expected a ConfigError naming ${variable}`)
-  return ''
-}
+const jwt = (overrides: Environment = {}): JwtSettings => load(overrides).jwt
 
 const rsaKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString()
 const withRsaKey = { JWT_SECRET: undefined, JWT_PUBLIC_KEY: rsaKey }

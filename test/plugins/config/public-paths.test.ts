@@ -1,29 +1,11 @@
 import t, { type Test } from 'tap'
-import { ConfigError } from '../../../plugins/config/config-error.js'
-import { loadConfig, type Environment } from '../../../plugins/config/load-config.js'
+import { load, refuses } from '../../helpers/config.js'
 
-/** The smallest environment the gateway starts with, with PUBLIC_PATHS as given (undefined: unset). */
-const envWith = (publicPaths: string | undefined): Environment => ({
-  JWT_SECRET: 'x'.repeat(32),
-  UPSTREAMS: '/api=http://127.0.0.1:9',
-  PUBLIC_PATHS: publicPaths
-})
+/** The public paths from the minimal environment with PUBLIC_PATHS as given (undefined: unset). */
+const publicPaths = (raw: string | undefined): string[] => load({ PUBLIC_PATHS: raw }).publicPaths
 
-const publicPaths = (raw: string | undefined): string[] => loadConfig(envWith(raw)).publicPaths
-
-/** Asserts PUBLIC_PATHS is refused with a ConfigError naming it; returns the message. */
-function refuses (t: Test, raw: string): string {
-  try {
-    loadConfig(envWith(raw))
-  } catch (err) {
-    t.type(err, ConfigError)
-    t.equal((err as ConfigError).variable, 'PUBLIC_PATHS')
-    t.match((err as Error).message, /^PUBLIC_PATHS: /)
-    return (err as Error).message
-  }
-  t.fail('expected a ConfigError naming PUBLIC_PATHS')
-  return ''
-}
+/** Every refusal here names PUBLIC_PATHS. */
+const refusesPublicPaths = (t: Test, raw: string): string => refuses(t, { PUBLIC_PATHS: raw }, 'PUBLIC_PATHS')
 
 t.test('unset: no path is public, every request needs a token', async (t) => {
   t.same(publicPaths(undefined), [])
@@ -38,21 +20,21 @@ t.test('a trailing slash is stripped', async (t) => {
 })
 
 t.test('"/" is refused: it would make every path public', async (t) => {
-  t.equal(refuses(t, '/'), 'PUBLIC_PATHS: "/" must be a path prefix like /api/login (not "/", no dot segments, no wildcards)')
+  t.equal(refusesPublicPaths(t, '/'), 'PUBLIC_PATHS: "/" must be a path prefix like /api/login (not "/", no dot segments, no wildcards)')
 })
 
 t.test('"/" is refused even among good paths', async (t) => {
-  t.match(refuses(t, '/api/login,/'), /"\/" must be a path prefix/)
+  t.match(refusesPublicPaths(t, '/api/login,/'), /"\/" must be a path prefix/)
 })
 
 t.test('dot segments are refused', async (t) => {
-  t.match(refuses(t, '/api/public/../admin'), /"\/api\/public\/\.\.\/admin"/)
-  t.match(refuses(t, '/api/./login'), /"\/api\/\.\/login"/)
-  t.match(refuses(t, '/..'), /"\/\.\."/)
+  t.match(refusesPublicPaths(t, '/api/public/../admin'), /"\/api\/public\/\.\.\/admin"/)
+  t.match(refusesPublicPaths(t, '/api/./login'), /"\/api\/\.\/login"/)
+  t.match(refusesPublicPaths(t, '/..'), /"\/\.\."/)
 })
 
 t.test('wildcards, empty segments and relative paths are refused', async (t) => {
-  t.match(refuses(t, '/api/*'), /"\/api\/\*"/)
-  t.match(refuses(t, '/api//login'), /"\/api\/\/login"/)
-  t.match(refuses(t, 'api/login'), /"api\/login"/)
+  t.match(refusesPublicPaths(t, '/api/*'), /"\/api\/\*"/)
+  t.match(refusesPublicPaths(t, '/api//login'), /"\/api\/\/login"/)
+  t.match(refusesPublicPaths(t, 'api/login'), /"api\/login"/)
 })

@@ -1,30 +1,10 @@
-import t, { type Test } from 'tap'
-import { ConfigError } from '../../../plugins/config/config-error.js'
-import { loadConfig, type Environment } from '../../../plugins/config/load-config.js'
+import t from 'tap'
+import type { Environment } from '../../../plugins/config/load-config.js'
 import type { RedisSettings } from '../../../plugins/config/parse-redis-settings.js'
+import { load, refuses } from '../../helpers/config.js'
 
-/** The smallest environment the gateway starts with; each test adds Redis variables. */
-const validEnv = (overrides: Environment = {}): Environment => ({
-  JWT_SECRET: 'x'.repeat(32),
-  UPSTREAMS: '/api=http://127.0.0.1:9',
-  ...overrides
-})
-
-const redis = (overrides: Environment = {}): RedisSettings | null => loadConfig(validEnv(overrides)).redis
-
-/** Asserts the environment is refused with a ConfigError naming `variable`; returns the message. */
-function refuses (t: Test, overrides: Environment, variable: string): string {
-  try {
-    loadConfig(validEnv(overrides))
-  } catch (err) {
-    t.type(err, ConfigError)
-    t.equal((err as ConfigError).variable, variable)
-    t.match((err as Error).message, new RegExp(`^${variable}: `))
-    return (err as Error).message
-  }
-  t.fail(`expected a ConfigError naming ${variable}`)
-  return ''
-}
+/** Each test adds Redis variables to the minimal environment. */
+const redis = (overrides: Environment = {}): RedisSettings | null => load(overrides).redis
 
 t.test('no Redis variable set: no Redis, the in-memory store is used', async (t) => {
   t.equal(redis(), null)

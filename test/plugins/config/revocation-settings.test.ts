@@ -1,29 +1,5 @@
-import t, { type Test } from 'tap'
-import { ConfigError } from '../../../plugins/config/config-error.js'
-import { loadConfig, type Environment, type GatewayConfig } from '../../../plugins/config/load-config.js'
-
-/** The smallest environment the gateway starts with; each test changes one thing. */
-const validEnv = (overrides: Environment = {}): Environment => ({
-  JWT_SECRET: 'x'.repeat(32),
-  UPSTREAMS: '/api=http://127.0.0.1:9',
-  ...overrides
-})
-
-const load = (overrides: Environment = {}): GatewayConfig => loadConfig(validEnv(overrides))
-
-/** Asserts the environment is refused with a ConfigError naming `variable`; returns the message. */
-function refuses (t: Test, overrides: Environment, variable: string): string {
-  try {
-    load(overrides)
-  } catch (err) {
-    t.type(err, ConfigError)
-    t.equal((err as ConfigError).variable, variable)
-    t.match((err as Error).message, new RegExp(`^${variable}: `))
-    return (err as Error).message
-  }
-  t.fail(`expected a ConfigError naming ${variable}`)
-  return ''
-}
+import t from 'tap'
+import { load, refuses } from '../../helpers/config.js'
 
 t.test('REVOCATION_FAIL_MODE', async (t) => {
   t.test('is closed when unset: what cannot be checked is refused', async (t) => {

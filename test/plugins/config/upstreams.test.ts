@@ -1,26 +1,12 @@
 import t, { type Test } from 'tap'
-import { ConfigError } from '../../../plugins/config/config-error.js'
-import { loadConfig, type Environment } from '../../../plugins/config/load-config.js'
 import type { UpstreamRoute } from '../../../plugins/config/parse-upstreams.js'
+import { load, refuses } from '../../helpers/config.js'
 
-/** The smallest environment the gateway starts with, with UPSTREAMS as given (undefined: unset). */
-const envWith = (upstreams: string | undefined): Environment => ({ JWT_SECRET: 'x'.repeat(32), UPSTREAMS: upstreams })
+/** The routes from the minimal environment with UPSTREAMS as given. */
+const routes = (upstreams: string): UpstreamRoute[] => load({ UPSTREAMS: upstreams }).upstreams
 
-const routes = (upstreams: string): UpstreamRoute[] => loadConfig(envWith(upstreams)).upstreams
-
-/** Asserts UPSTREAMS is refused with a ConfigError naming it; returns the message. */
-function refuses (t: Test, upstreams: string | undefined): string {
-  try {
-    loadConfig(envWith(upstreams))
-  } catch (err) {
-    t.type(err, ConfigError)
-    t.equal((err as ConfigError).variable, 'UPSTREAMS')
-    t.match((err as Error).message, /^UPSTREAMS: /)
-    return (err as Error).message
-  }
-  t.fail('expected a ConfigError naming UPSTREAMS')
-  return ''
-}
+/** Every refusal here names UPSTREAMS; undefined leaves it unset. */
+const refusesUpstreams = (t: Test, upstreams: string | undefined): string => refuses(t, { UPSTREAMS: upstreams }, 'UPSTREAMS')
 
 t.test('prefix=url pairs', async (t) => {
   t.test('one pair is one route whose prefix is kept on the way upstream', async (t) => {
@@ -39,7 +25,7 @@ t.test('prefix=url pairs', async (t) => {
     t.same(routes('/a=HTTPS://Users.Example:443').map((r) => r.upstream), ['https://users.example'])
   })
   t.test('a pair without "=" is refused, quoting it', async (t) => {
-    t.equal(refuses(t, '/api'), 'UPSTREAMS: "/api" is not a prefix=url pair')
+    t.equal(refusesUpstreams(t, '/api'), 'UPSTREAMS: "/api" is not a prefix=url pair')
   })
 })
 
@@ -58,55 +44,55 @@ t.test('a JSON array of routes', async (t) => {
     t.equal(routes('[{"prefix":"/users","upstream":"http://users:3000","rewritePrefix":"/"}]')[0]?.rewritePrefix, '')
   })
   t.test('invalid JSON is refused', async (t) => {
-    t.match(refuses(t, '[{"prefix": "/a",'), /is not valid JSON/)
+    t.match(refusesUpstreams(t, '[{"prefix": "/a",'), /is not valid JSON/)
   })
   t.test('an array of anything but objects is refused', async (t) => {
-    t.match(refuses(t, '["/a=http://x"]'), /must be an array of \{prefix, upstream, rewritePrefix\?\} objects/)
-    t.match(refuses(t, '[null]'), /must be an array/)
+    t.match(refusesUpstreams(t, '["/a=http://x"]'), /must be an array of \{prefix, upstream, rewritePrefix\?\} objects/)
+    t.match(refusesUpstreams(t, '[null]'), /must be an array/)
   })
   t.test('a JSON object that is not an array is refused, saying JSON must be an array', async (t) => {
-    t.match(refuses(t, '{"prefix":"/a","upstream":"http://x"}'), /as JSON must be an array/)
+    t.match(refusesUpstreams(t, '{"prefix":"/a","upstream":"http://x"}'), /as JSON must be an array/)
   })
   t.test('an entry without an upstream URL is refused, naming its prefix', async (t) => {
-    t.match(refuses(t, '[{"prefix":"/a"}]'), /prefix "\/a" has no upstream URL/)
+    t.match(refusesUpstreams(t, '[{"prefix":"/a"}]'), /prefix "\/a" has no upstream URL/)
   })
   t.test('a rewritePrefix with dot segments is refused', async (t) => {
-    t.match(refuses(t, '[{"prefix":"/a","upstream":"http://x","rewritePrefix":"/a/../admin"}]'), /rewritePrefix "\/a\/\.\.\/admin"/)
+    t.match(refusesUpstreams(t, '[{"prefix":"/a","upstream":"http://x","rewritePrefix":"/a/../admin"}]'), /rewritePrefix "\/a\/\.\.\/admin"/)
   })
   t.test('a prefix that is not a string is refused', async (t) => {
-    t.match(refuses(t, '[{"prefix":5,"upstream":"http://x"}]'), /prefix "5"/)
+    t.match(refusesUpstreams(t, '[{"prefix":5,"upstream":"http://x"}]'), /prefix "5"/)
   })
 })
 
 t.test('missing or empty routes', async (t) => {
   t.test('UPSTREAMS unset is refused with an example', async (t) => {
-    t.equal(refuses(t, undefined), 'UPSTREAMS: is required: give at least one prefix=url pair, e.g. /api=http://127.0.0.1:3000')
+    t.equal(refusesUpstreams(t, undefined), 'UPSTREAMS: is required: give at least one prefix=url pair, e.g. /api=http://127.0.0.1:3000')
   })
   t.test('UPSTREAMS of blanks is refused as missing', async (t) => {
-    t.match(refuses(t, '   '), /is required/)
+    t.match(refusesUpstreams(t, '   '), /is required/)
   })
   t.test('an empty JSON array is refused: the gateway would have nowhere to forward', async (t) => {
-    t.match(refuses(t, '[]'), /at least one prefix=url pair/)
+    t.match(refusesUpstreams(t, '[]'), /at least one prefix=url pair/)
   })
   t.test('a list of only commas is refused: the gateway would have nowhere to forward', async (t) => {
-    t.match(refuses(t, ' , ,'), /at least one prefix=url pair/)
+    t.match(refusesUpstreams(t, ' , ,'), /at least one prefix=url pair/)
   })
 })
 
 t.test('prefixes', async (t) => {
   t.test('the same prefix twice is refused, even spelled with a trailing slash', async (t) => {
-    t.equal(refuses(t, '/api=http://a:1,/api/=http://b:2'), 'UPSTREAMS: prefix "/api" is listed twice')
+    t.equal(refusesUpstreams(t, '/api=http://a:1,/api/=http://b:2'), 'UPSTREAMS: prefix "/api" is listed twice')
   })
   t.test('a prefix with a dot segment is refused', async (t) => {
-    t.match(refuses(t, '/api/../admin=http://a:1'), /prefix "\/api\/\.\.\/admin" must be a path/)
-    t.match(refuses(t, '/./api=http://a:1'), /prefix "\/\.\/api" must be a path/)
+    t.match(refusesUpstreams(t, '/api/../admin=http://a:1'), /prefix "\/api\/\.\.\/admin" must be a path/)
+    t.match(refusesUpstreams(t, '/./api=http://a:1'), /prefix "\/\.\/api" must be a path/)
   })
   t.test('a prefix not starting with / is refused', async (t) => {
-    t.match(refuses(t, 'api=http://a:1'), /prefix "api" must be a path/)
+    t.match(refusesUpstreams(t, 'api=http://a:1'), /prefix "api" must be a path/)
   })
   t.test('a prefix with a wildcard or an empty segment is refused', async (t) => {
-    t.match(refuses(t, '/api/*=http://a:1'), /prefix "\/api\/\*"/)
-    t.match(refuses(t, '/api//v1=http://a:1'), /prefix "\/api\/\/v1"/)
+    t.match(refusesUpstreams(t, '/api/*=http://a:1'), /prefix "\/api\/\*"/)
+    t.match(refusesUpstreams(t, '/api//v1=http://a:1'), /prefix "\/api\/\/v1"/)
   })
   t.test('dots inside a segment are allowed', async (t) => {
     t.equal(routes('/v1.2=http://a:1')[0]?.prefix, '/v1.2')
@@ -115,26 +101,26 @@ t.test('prefixes', async (t) => {
 
 t.test('upstream URLs', async (t) => {
   t.test('a value that is not a URL is refused, quoting it', async (t) => {
-    t.equal(refuses(t, '/api=127.0.0.1:3000'), 'UPSTREAMS: "127.0.0.1:3000" is not a URL')
-    t.match(refuses(t, '/api=not a url'), /"not a url" is not a URL/)
+    t.equal(refusesUpstreams(t, '/api=127.0.0.1:3000'), 'UPSTREAMS: "127.0.0.1:3000" is not a URL')
+    t.match(refusesUpstreams(t, '/api=not a url'), /"not a url" is not a URL/)
   })
   t.test('a host:port without a scheme is refused as not http', async (t) => {
-    t.match(refuses(t, '/api=users:3000'), /"users:3000" must be an http:\/\/ or https:\/\/ URL/)
+    t.match(refusesUpstreams(t, '/api=users:3000'), /"users:3000" must be an http:\/\/ or https:\/\/ URL/)
   })
   t.test('ftp:// is refused: only http and https are forwarded', async (t) => {
-    t.equal(refuses(t, '/api=ftp://files.example'), 'UPSTREAMS: "ftp://files.example" must be an http:// or https:// URL')
+    t.equal(refusesUpstreams(t, '/api=ftp://files.example'), 'UPSTREAMS: "ftp://files.example" must be an http:// or https:// URL')
   })
   t.test('a URL with a path is refused, pointing to rewritePrefix', async (t) => {
-    t.match(refuses(t, '/api=http://a:1/v1'), /"http:\/\/a:1\/v1" must be an origin only .*use rewritePrefix/)
+    t.match(refusesUpstreams(t, '/api=http://a:1/v1'), /"http:\/\/a:1\/v1" must be an origin only .*use rewritePrefix/)
   })
   t.test('a URL with a query or a fragment is refused', async (t) => {
-    t.match(refuses(t, '/api=http://a:1/?x=1'), /must be an origin only/)
-    t.match(refuses(t, '/api=http://a:1/#x'), /must be an origin only/)
+    t.match(refusesUpstreams(t, '/api=http://a:1/?x=1'), /must be an origin only/)
+    t.match(refusesUpstreams(t, '/api=http://a:1/#x'), /must be an origin only/)
   })
   t.test('a URL with a user name is refused', async (t) => {
-    t.match(refuses(t, '/api=http://user:pw@a:1'), /must be an origin only/)
+    t.match(refusesUpstreams(t, '/api=http://user:pw@a:1'), /must be an origin only/)
   })
   t.test('a URL with only a password is refused, not silently stripped', async (t) => {
-    t.match(refuses(t, '/api=http://:pw@a:1'), /must be an origin only/)
+    t.match(refusesUpstreams(t, '/api=http://:pw@a:1'), /must be an origin only/)
   })
 })

@@ -1,0 +1,46 @@
+import type { ChainableCommander } from 'ioredis'
+
+/**
+ * The change log every instance follows: a Redis Stream that each revocation is appended to in
+ * the same MULTI that writes its key. It is trimmed to the longest token lifetime (plus the
+ * tolerance), so it holds exactly the revocations that still matter.
+ */
+export const REVOCATION_LOG_KEY = 'revocation_log'
+
+export type LogEntry =
+  | { kind: 'token', id: string, expiresAt: number }
+  | { kind: 'user', id: string, revokedBefore: number, expiresAt: number }
+
+/** Queues the XADD of an entry on a MULTI, trimming what is older than `retentionSeconds`. */
+export function appendToLog (multi: ChainableCommander, entry: LogEntry, retentionSeconds: number, nowMs: number): ChainableCommander {
+  const fields = entry.kind === 'token'
+    ? ['kind', 'token', 'id', entry.id, 'exp', String(entry.expiresAt)]
+    : ['kind', 'user', 'id', entry.id, 'rb', String(entry.revokedBefore), 'exp', String(entry.expiresAt)]
+  // MINID ~ lets Redis trim whole macro nodes cheaply; what stays a little longer does no harm.
+  return multi.xadd(REVOCATION_LOG_KEY, 'MINID', '~', String(nowMs - retentionSeconds * 1000), '*', ...fields)
+}
+
+/** Reads an entry as XREAD returns it: a flat [name, value, ...] list; null for anything else. */
+export function parseLogEntry (fields: string[]): LogEntry | null {
+  const value = (name: string): string | undefined => {
+    for (let i = 0; i < fields.length - 1; i += 2) if (fields[i] === name) return fields[i + 1]
+    return undefined
+  }
+  const id = value('id')
+  const expiresAt = Number(value('exp'))
+  if (id === undefined || !Number.isFinite(expiresAt)) return null
+  if (value('kind') === 'token') return { kind: 'token', id, expiresAt }
+  const revokedBefore = Number(value('rb'))
+  if (value('kind') === 'user' && Number.isFinite(revokedBefore)) return { kind: 'user', id, revokedBefore, expiresAt }
+  return null
+}
+
+/** The Redis server time at which an entry was appended, from its id (`<ms>-<seq>`). */
+export const entryTimeMs = (entryId: string): number => Number(entryId.slice(0, entryId.indexOf('-')))
+
+/** True when stream id `a` comes after `b`. */
+export function isAfter (a: string, b: string): boolean {
+  const [aMs = 0, aSeq = 0] = a.split('-').map(Number)
+  const [bMs = 0, bSeq = 0] = b.split('-').map(Number)
+  return aMs > bMs || (aMs === bMs && aSeq > bSeq)
+}
