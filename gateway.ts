@@ -7,9 +7,11 @@ import configPlugin from './plugins/config.js'
 import { loadConfig, type Environment, type GatewayConfig } from './plugins/config/load-config.js'
 import errorHandler from './plugins/error-handler.js'
 import jwt from './plugins/jwt.js'
+import metrics from './plugins/metrics.js'
 import proxy from './plugins/proxy.js'
 import rateLimit from './plugins/rate-limit.js'
 import redis from './plugins/redis.js'
+import healthRoutes from './routes/health/index.js'
 import revocationRoutes from './routes/revocation/index.js'
 
 export interface GatewayOptions { config: GatewayConfig }
@@ -21,9 +23,11 @@ export default async function gateway (fastify: FastifyInstance, { config }: Gat
   await fastify.register(jwt)
   await fastify.register(redis)
   await fastify.register(rateLimit)
+  await fastify.register(metrics)
   await fastify.register(authentication)
   await fastify.register(proxy)
   await fastify.register(revocationRoutes, { prefix: config.routesPrefix })
+  await fastify.register(healthRoutes)
 }
 
 /** Server options that come from the configuration: logging without secrets, proxy trust. */

@@ -1,5 +1,9 @@
 import fp from 'fastify-plugin'
+import { LOG_BLOCK_MS } from './config/defaults.js'
 import { publicPathMatcher } from './authentication/public-path.js'
+import { MirroredRevocationStore } from './revocation/mirrored-store.js'
+import { RevocationLogFollower } from './revocation/revocation-log-follower.js'
+import { systemClock } from './revocation/store.js'
 import revocation, { RedisRevocationStore, type RevocationStore } from './revocation.js'
 
 /**
@@ -18,12 +22,27 @@ export default fp(async function authenticationPlugin (fastify) {
     isPublic: (request) => isPublicPath(request.url)
   })
 
-  /** The shared Redis store, or undefined for the plugin's embedded memory store. */
+  /** Redis mirrored in memory (default), Redis per request (strict), or the embedded store. */
   function chooseStore (): RevocationStore | undefined {
-    if (fastify.hasDecorator('redis')) {
-      return new RedisRevocationStore(fastify.redis, { timeoutMs: config.revocation.timeoutMs })
+    if (!fastify.hasDecorator('redis')) {
+      fastify.log.warn('no REDIS_URL or REDIS_HOST set: revocations are kept in memory, for this one instance only, and lost on restart')
+      return undefined
     }
-    fastify.log.warn('no REDIS_URL or REDIS_HOST set: revocations are kept in memory, for this one instance only, and lost on restart')
-    return undefined
+    const retentionSeconds = config.jwt.maxTtlSeconds + config.jwt.clockToleranceSeconds
+    const writer = new RedisRevocationStore(fastify.redis, { timeoutMs: config.revocation.timeoutMs, logRetentionSeconds: retentionSeconds })
+    if (config.revocation.consistency === 'strict') return writer
+    const follower = new RevocationLogFollower({
+      client: fastify.redis,
+      // A blocking read holds its connection, so it gets one of its own, with room for the wait.
+      reader: fastify.redis.duplicate({ commandTimeout: LOG_BLOCK_MS + 1_000, enableAutoPipelining: false }),
+      retentionSeconds,
+      blockMs: LOG_BLOCK_MS,
+      clock: systemClock,
+      log: fastify.log,
+      onApplied: (entry, lagMs) => { fastify.metrics.propagationLag.observe(lagMs / 1000) }
+    })
+    follower.start()
+    fastify.addHook('onClose', async () => { await follower.stop() })
+    return new MirroredRevocationStore(writer, follower, config.revocation.maxStalenessSeconds, systemClock)
   }
-}, { name: 'gateway-authentication', fastify: '5.x', dependencies: ['gateway-config', 'gateway-jwt', 'gateway-redis'] })
+}, { name: 'gateway-authentication', fastify: '5.x', dependencies: ['gateway-config', 'gateway-jwt', 'gateway-redis', 'gateway-metrics'] })

@@ -28,6 +28,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The request's token once verified; null on public paths and before verification. */
     verifiedToken: VerifiedToken | null
+    /** True when the store could not answer and the fail-open mode let the request through. */
+    revocationUnchecked: boolean
   }
   interface FastifyContextConfig {
     /** false: the onRequest check skips this route (public routes, or routes that check later). */
@@ -96,10 +98,13 @@ export default fp<RevocationPluginOptions>(async function revocationPlugin (fast
 
   function admit (request: FastifyRequest, token: VerifiedToken): void | Promise<void> {
     request.user = token.payload
-    return service.ensureNotRevoked(token)
+    const checked = service.ensureNotRevoked(token)
+    if (checked instanceof Promise) return checked.then((done) => { request.revocationUnchecked = !done })
+    request.revocationUnchecked = !checked
   }
 
   fastify.decorateRequest('verifiedToken', null)
+  fastify.decorateRequest('revocationUnchecked', false)
   fastify.decorate('revocation', Object.assign(service, { authenticate, verifyRequest }))
 
   if (options.hook !== false) {

@@ -28,6 +28,15 @@ export const JWKS_FETCH_TIMEOUT_MS = 5_000
 export const DEFAULT_FAIL_MODE = 'closed'
 /** REVOCATION_TIMEOUT_MS unset: 250 ms, far above a healthy Redis round trip, far below a client's patience. */
 export const DEFAULT_REVOCATION_TIMEOUT_MS = 250
+/** REVOCATION_CONSISTENCY unset: each instance checks against its in-process mirror of Redis. */
+export const DEFAULT_CONSISTENCY = 'mirror'
+/**
+ * REVOCATION_MAX_STALENESS unset: 30 s. While Redis is unreachable the mirror keeps enforcing what
+ * it knows for this long, riding out a Redis restart; then the fail mode applies.
+ */
+export const DEFAULT_MAX_STALENESS_SECONDS = 30
+/** How long one blocking read of the revocation log waits: the mirror hears from Redis this often. */
+export const LOG_BLOCK_MS = 1_000
 /** Retry-After sent with a 503 when the revocation store is unreachable. */
 export const STORE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 

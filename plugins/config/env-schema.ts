@@ -33,6 +33,8 @@ export const envSchema = {
     REDIS_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 1, default: defaults.DEFAULT_REDIS_CONNECT_TIMEOUT_MS },
     REVOCATION_FAIL_MODE: { type: 'string', enum: ['closed', 'open'], default: defaults.DEFAULT_FAIL_MODE },
     REVOCATION_TIMEOUT_MS: { type: 'integer', minimum: 1, default: defaults.DEFAULT_REVOCATION_TIMEOUT_MS },
+    REVOCATION_CONSISTENCY: { type: 'string', enum: ['mirror', 'strict'], default: defaults.DEFAULT_CONSISTENCY },
+    REVOCATION_MAX_STALENESS: { type: 'integer', minimum: 1, default: defaults.DEFAULT_MAX_STALENESS_SECONDS },
     REVOKE_RATE_LIMIT_MAX: { type: 'integer', minimum: 1, default: defaults.DEFAULT_REVOKE_RATE_LIMIT_MAX },
     REVOKE_RATE_LIMIT_WINDOW: { type: 'string', default: defaults.DEFAULT_REVOKE_RATE_LIMIT_WINDOW },
     ADMIN_CLAIM: { type: 'string', minLength: 1, default: defaults.DEFAULT_ADMIN_CLAIM },
@@ -72,6 +74,8 @@ export interface CheckedEnv {
   REDIS_CONNECT_TIMEOUT_MS: number
   REVOCATION_FAIL_MODE: 'closed' | 'open'
   REVOCATION_TIMEOUT_MS: number
+  REVOCATION_CONSISTENCY: 'mirror' | 'strict'
+  REVOCATION_MAX_STALENESS: number
   REVOKE_RATE_LIMIT_MAX: number
   REVOKE_RATE_LIMIT_WINDOW: string
   ADMIN_CLAIM: string

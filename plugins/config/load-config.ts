@@ -19,7 +19,7 @@ export interface GatewayConfig {
   publicPaths: string[]
   jwt: JwtSettings
   redis: RedisSettings | null
-  revocation: { failMode: 'closed' | 'open', timeoutMs: number }
+  revocation: { failMode: 'closed' | 'open', timeoutMs: number, consistency: 'mirror' | 'strict', maxStalenessSeconds: number }
   revokeRateLimit: { max: number, timeWindowMs: number }
   admin: { claim: string, value: string }
   userIdHeader: string
@@ -41,7 +41,12 @@ export function loadConfig (env: Environment): GatewayConfig {
     publicPaths: parsePublicPaths(checked.PUBLIC_PATHS),
     jwt: parseJwtSettings(checked),
     redis: parseRedisSettings(checked),
-    revocation: { failMode: checked.REVOCATION_FAIL_MODE, timeoutMs: checked.REVOCATION_TIMEOUT_MS },
+    revocation: {
+      failMode: checked.REVOCATION_FAIL_MODE,
+      timeoutMs: checked.REVOCATION_TIMEOUT_MS,
+      consistency: checked.REVOCATION_CONSISTENCY,
+      maxStalenessSeconds: checked.REVOCATION_MAX_STALENESS
+    },
     revokeRateLimit: {
       max: checked.REVOKE_RATE_LIMIT_MAX,
       timeWindowMs: parseDurationMs('REVOKE_RATE_LIMIT_WINDOW', checked.REVOKE_RATE_LIMIT_WINDOW)

@@ -14,7 +14,13 @@ export interface VerifiedToken extends LifetimeClaims {
   payload: Record<string, unknown>
 }
 
-export interface RevocationStatus { backend: 'redis' | 'memory', healthy: boolean }
+export interface RevocationStatus {
+  backend: 'redis' | 'memory'
+  /** The store answers. */
+  healthy: boolean
+  /** Checks can be answered: healthy, and a mirror loaded and not stale. */
+  ready: boolean
+}
 
 export interface RevocationServiceOptions extends LifetimeRules {
   store: RevocationStore
@@ -57,27 +63,25 @@ export function createRevocationService (options: RevocationServiceOptions) {
 
   /**
    * Throws unless the token is unrevoked; applies the fail mode when the store cannot answer.
-   * Returns nothing when the store answered from memory, a promise only for a round trip.
+   * Answers true once checked, false when let through unchecked (fail open): at once when the
+   * store answered from memory, through a promise only for a round trip.
    */
-  function ensureNotRevoked (token: VerifiedToken): void | Promise<void> {
+  function ensureNotRevoked (token: VerifiedToken): boolean | Promise<boolean> {
     let answer: boolean | Promise<boolean>
     try {
       answer = store.isRevoked(token.id, token.sub, token.iat)
     } catch (err) {
-      storeFailed(err)
-      return
+      return storeFailed(err)
     }
-    if (typeof answer === 'boolean') {
-      refuseIfRevoked(answer)
-      return
-    }
+    if (typeof answer === 'boolean') return refuseIfRevoked(answer)
     return answer.then(refuseIfRevoked, storeFailed)
   }
 
-  function storeFailed (err: unknown): void {
+  function storeFailed (err: unknown): false {
     if (failMode === 'closed') throw unavailable(err)
     failOpenCount++
     log.warn({ err: (err as Error).message, failMode }, 'revocation not checked: store unavailable, forwarding (fail open)')
+    return false
   }
 
   async function revokeToken (token: VerifiedToken): Promise<void> {
@@ -98,9 +102,9 @@ export function createRevocationService (options: RevocationServiceOptions) {
   async function status (): Promise<RevocationStatus> {
     try {
       await store.ping()
-      return { backend: store.backend, healthy: true }
+      return { backend: store.backend, healthy: true, ready: store.ready ?? true }
     } catch {
-      return { backend: store.backend, healthy: false }
+      return { backend: store.backend, healthy: false, ready: false }
     }
   }
 
@@ -125,15 +129,22 @@ export function createRevocationService (options: RevocationServiceOptions) {
     revokeUser,
     isRevoked,
     status,
+    /** Resolves once checks can be answered (a mirror has loaded). */
+    whenLoaded: async (): Promise<void> => { await store.whenLoaded },
     /** Requests forwarded unchecked because the store was down in fail-open mode. */
-    get failOpenCount () { return failOpenCount }
+    get failOpenCount () { return failOpenCount },
+    /** Revocations held in memory (0 for a store that keeps none). */
+    get size () { return store.size ?? 0 },
+    /** Seconds since a mirror last heard from Redis (0 without a mirror). */
+    get stalenessSeconds () { return store.stalenessSeconds ?? 0 }
   }
 }
 
 export type RevocationService = ReturnType<typeof createRevocationService>
 
-function refuseIfRevoked (revoked: boolean): void {
+function refuseIfRevoked (revoked: boolean): true {
   if (revoked) throw withBearerChallenge(new TokenRevokedError(), 'invalid_token', 'token revoked')
+  return true
 }
 
 function invalidFrom (err: unknown): Error {

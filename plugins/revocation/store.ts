@@ -17,6 +17,14 @@ export interface RevocationStore {
   revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void>
   /** Resolves when the store can be reached. */
   ping (): Promise<void>
+  /** False while the store cannot answer checks yet (a mirror still loading, or stale). @default true */
+  readonly ready?: boolean
+  /** Resolves once the store can answer checks (a mirror has loaded). @default at once */
+  readonly whenLoaded?: Promise<void>
+  /** Revocations held in memory, for metrics. */
+  readonly size?: number
+  /** Seconds since a mirror last heard from Redis, for metrics. */
+  readonly stalenessSeconds?: number
 }
 
 /** Seconds since the epoch; stores take a clock so that tests can move time. */

@@ -15,6 +15,7 @@ export default async function adminRevokeUser (fastify: FastifyInstance, { guard
     }
     const { userId } = request.params
     const { revokedBefore } = await fastify.revocation.revokeUser(userId)
+    fastify.metrics.revocations.inc({ kind: 'user' })
     request.log.info({ sub: userId, revokedBefore, by: caller.sub }, 'all tokens of user revoked by admin')
     return { message: 'All tokens revoked successfully', user_id: userId, revoked_before: revokedBefore }
   })

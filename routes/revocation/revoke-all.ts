@@ -7,6 +7,7 @@ export default async function revokeAll (fastify: FastifyInstance, { guarded }: 
   fastify.post('/revoke-all', guarded, async function revokeAllOfCaller (request) {
     const { sub } = request.verifiedToken as VerifiedToken
     const { revokedBefore } = await fastify.revocation.revokeUser(sub)
+    fastify.metrics.revocations.inc({ kind: 'user' })
     request.log.info({ sub, revokedBefore }, 'all tokens of user revoked')
     return { message: 'All tokens revoked successfully', user_id: sub, revoked_before: revokedBefore }
   })

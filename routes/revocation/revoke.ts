@@ -28,6 +28,7 @@ export default async function revoke (fastify: FastifyInstance, { guarded, isAdm
       throw withBearerChallenge(new NotYourTokenError(), 'insufficient_scope', 'only an admin may revoke another user\'s token')
     }
     await fastify.revocation.revokeToken(target)
+    fastify.metrics.revocations.inc({ kind: 'token' })
     request.log.info({ tokenId: target.id, sub: target.sub, by: caller.sub }, 'token revoked')
     return { message: 'Token revoked successfully', jti: target.id }
   })

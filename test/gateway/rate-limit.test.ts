@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { startGateway } from '../helpers/gateway.js'
-import { bothStores } from '../helpers/stores.js'
+import { allStores } from '../helpers/stores.js'
 import { bearer, signToken } from '../helpers/tokens.js'
 import { startUpstream } from '../helpers/upstream.js'
 
 const upstream = await startUpstream()
 t.teardown(upstream.close)
-const { stores, redis } = await bothStores(t)
+const { stores, redis } = await allStores(t)
 
 const limits = { REVOKE_RATE_LIMIT_MAX: '3', REVOKE_RATE_LIMIT_WINDOW: '1 minute' }
 

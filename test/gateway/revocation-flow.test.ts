@@ -1,13 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { startGateway } from '../helpers/gateway.js'
-import { bothStores } from '../helpers/stores.js'
+import { eventually } from '../helpers/eventually.js'
+import { allStores } from '../helpers/stores.js'
 import { bearer, signToken } from '../helpers/tokens.js'
 import { startUpstream } from '../helpers/upstream.js'
 
 const upstream = await startUpstream()
 t.teardown(upstream.close)
-const { stores, redis } = await bothStores(t)
+const { stores, redis } = await allStores(t)
 
 const PREFIX = '/api/v1/auth'
 const now = (): number => Math.floor(Date.now() / 1000)
@@ -135,7 +136,7 @@ for (const store of stores) {
     t.test('revocation-status reports a healthy store', async (t) => {
       const res = await app.inject({ url: `${PREFIX}/revocation-status` })
       t.equal(res.statusCode, 200)
-      t.same(res.json(), { service: 'token_revocation', status: 'healthy', backend: store.name })
+      t.same(res.json(), { service: 'token_revocation', status: 'healthy', backend: store.backend })
     })
 
     t.test('the routes answer under REVOCATION_ROUTES_PREFIX', async (t) => {
@@ -147,20 +148,24 @@ for (const store of stores) {
   })
 }
 
-t.test('with Redis, a revocation made on one instance holds on another', async (t) => {
-  const env = { REDIS_URL: redis.url }
-  const first = await startGateway(t, upstream.url, env)
-  const second = await startGateway(t, upstream.url, env)
-  const token = signToken({ sub: user() })
-  t.equal((await second.inject({ url: '/api/x', headers: bearer(token) })).statusCode, 200)
-  t.equal((await first.inject({ method: 'POST', url: `${PREFIX}/revoke`, headers: bearer(token) })).statusCode, 200)
-  t.equal((await second.inject({ url: '/api/x', headers: bearer(token) })).statusCode, 401)
+for (const consistency of ['mirror', 'strict']) {
+  t.test(`with Redis (${consistency}), a revocation made on one instance holds on another`, async (t) => {
+    const env = { REDIS_URL: redis.url, REVOCATION_CONSISTENCY: consistency }
+    const first = await startGateway(t, upstream.url, env)
+    const second = await startGateway(t, upstream.url, env)
+    const status = async (token: string): Promise<number> => (await second.inject({ url: '/api/x', headers: bearer(token) })).statusCode
+    const token = signToken({ sub: user() })
+    t.equal(await status(token), 200)
+    t.equal((await first.inject({ method: 'POST', url: `${PREFIX}/revoke`, headers: bearer(token) })).statusCode, 200)
+    // Strict mode holds at once; a mirror within its propagation window (milliseconds).
+    t.equal(await eventually(async () => await status(token), (code) => code === 401), 401)
 
-  const sub = user()
-  const older = signToken({ sub })
-  await first.inject({ method: 'POST', url: `${PREFIX}/revoke-all`, headers: bearer(signToken({ sub })) })
-  t.equal((await second.inject({ url: '/api/x', headers: bearer(older) })).statusCode, 401)
-})
+    const sub = user()
+    const older = signToken({ sub })
+    await first.inject({ method: 'POST', url: `${PREFIX}/revoke-all`, headers: bearer(signToken({ sub })) })
+    t.equal(await eventually(async () => await status(older), (code) => code === 401), 401)
+  })
+}
 
 t.test('with Redis, revocations use the keys of the Python service', async (t) => {
   const app = await startGateway(t, upstream.url, { REDIS_URL: redis.url, JWT_CLOCK_TOLERANCE: '5' })
@@ -178,9 +183,21 @@ t.test('with Redis, revocations use the keys of the Python service', async (t) =
   const markerTtl = await client.ttl(`user_tokens:${sub}`)
   t.ok(markerTtl > 86400 && markerTtl <= 86400 + 5 + 2, `kept for JWT_MAX_TTL plus tolerance (ttl ${markerTtl})`)
 
-  // A revoke-all written by the Python service (naive UTC ISO timestamp) is honoured.
+})
+
+t.test('revocations the Python service wrote to Redis are honoured', async (t) => {
+  const client = redis.client()
   const legacySub = user()
-  const legacyToken = signToken({ sub: legacySub, iat: now() - 30 })
+  const legacyJti = randomUUID()
+  // It wrote naive UTC ISO timestamps and kept markers forever.
   await client.set(`user_tokens:${legacySub}`, new Date().toISOString().replace('Z', '123'))
-  t.equal((await app.inject({ url: '/api/x', headers: bearer(legacyToken) })).statusCode, 401)
+  await client.set(`revoked_token:${legacyJti}`, 'revoked', 'EX', 600)
+  const byMarker = signToken({ sub: legacySub, iat: now() - 30 })
+  const byJti = signToken({ sub: user(), jti: legacyJti })
+  for (const consistency of ['strict', 'mirror']) {
+    // A mirror reads what the Python service wrote when it loads; strict mode on every request.
+    const app = await startGateway(t, upstream.url, { REDIS_URL: redis.url, REVOCATION_CONSISTENCY: consistency })
+    t.equal((await app.inject({ url: '/api/x', headers: bearer(byMarker) })).statusCode, 401, `${consistency}: revoke-all marker`)
+    t.equal((await app.inject({ url: '/api/x', headers: bearer(byJti) })).statusCode, 401, `${consistency}: revoked jti`)
+  }
 })

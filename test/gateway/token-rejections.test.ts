@@ -1,13 +1,13 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto'
 import t from 'tap'
 import { startGateway } from '../helpers/gateway.js'
-import { bothStores } from '../helpers/stores.js'
+import { allStores } from '../helpers/stores.js'
 import { bearer, rawToken, signToken, TEST_SECRET } from '../helpers/tokens.js'
 import { startUpstream } from '../helpers/upstream.js'
 
 const upstream = await startUpstream()
 t.teardown(upstream.close)
-const { stores } = await bothStores(t)
+const { stores } = await allStores(t)
 
 const now = (): number => Math.floor(Date.now() / 1000)
 const good = { iss: 'https://issuer.example', aud: 'orders-api' }

@@ -18,5 +18,7 @@ export function testEnvironment (upstreamUrl: string, overrides: Environment = {
 export async function startGateway (t: { teardown: (fn: () => Promise<unknown>) => void }, upstreamUrl: string, overrides: Environment = {}): Promise<FastifyInstance> {
   const app = await buildGateway(loadConfig(testEnvironment(upstreamUrl, overrides)))
   t.teardown(async () => await app.close())
+  // With a Redis mirror, checks are answered once it has loaded; /readyz says so meanwhile.
+  await app.revocation.whenLoaded()
   return app
 }

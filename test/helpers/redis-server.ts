@@ -1,5 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Redis } from 'ioredis'
 import { freePort } from './free-port.js'
 
@@ -24,7 +27,9 @@ const READY_TIMEOUT_MS = 10_000
 /** A real redis-server on a free loopback port, started for one test file. */
 export async function startRedisServer (options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort()
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', process.env.TMPDIR ?? '/tmp', ...(options.args ?? [])]
+  // A directory of its own, so that persistence files of parallel servers never mix.
+  const dir = await mkdtemp(join(tmpdir(), 'gateway-redis-'))
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.args ?? [])]
   let child = await launch(args)
   const clients: Redis[] = []
   const server: RedisServer = {
@@ -34,6 +39,7 @@ export async function startRedisServer (options: RedisServerOptions = {}): Promi
     async stop () {
       for (const client of clients.splice(0)) client.disconnect()
       await terminate(child)
+      await rm(dir, { recursive: true, force: true })
     },
     async restart () {
       await terminate(child)

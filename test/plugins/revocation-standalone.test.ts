@@ -41,7 +41,7 @@ t.test('registered alone, it checks every route and offers fastify.revocation', 
   const { revokedBefore } = await app.revocation.revokeUser('erin')
   t.type(revokedBefore, 'number')
   t.equal(await app.revocation.isRevoked(other), true)
-  t.same(await app.revocation.status(), { backend: 'memory', healthy: true })
+  t.same(await app.revocation.status(), { backend: 'memory', healthy: true, ready: true })
 })
 
 t.test('with hook: false and isPublic, the app decides where the check runs', async (t) => {

@@ -261,16 +261,16 @@ t.test('revocations go through a running Redis and are seen by the check', async
 
 t.test('status: the memory store is healthy', async (t) => {
   const { service } = setup(t)
-  t.same(await service.status(), { backend: 'memory', healthy: true })
+  t.same(await service.status(), { backend: 'memory', healthy: true, ready: true })
   t.equal(service.backend, 'memory')
 })
 
 t.test('status: a running Redis is healthy', async (t) => {
   const { service } = setup(t, { store: await runningRedisStore(t) })
-  t.same(await service.status(), { backend: 'redis', healthy: true })
+  t.same(await service.status(), { backend: 'redis', healthy: true, ready: true })
 })
 
 t.test('status: a stopped Redis is unhealthy, and status itself does not throw', async (t) => {
   const { service } = setup(t, { store: await stoppedRedisStore(t) })
-  t.same(await service.status(), { backend: 'redis', healthy: false })
+  t.same(await service.status(), { backend: 'redis', healthy: false, ready: false })
 })

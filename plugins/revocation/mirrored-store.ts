@@ -1,0 +1,58 @@
+import type { RedisRevocationStore } from './redis-store.js'
+import type { RevocationLogFollower } from './revocation-log-follower.js'
+import type { Clock, RevocationStore } from './store.js'
+
+/**
+ * Redis as the durable truth, an in-process mirror for the checks: a request costs no round
+ * trip. Writes go to Redis first (key and log entry in one MULTI), then into this instance's
+ * mirror before the route answers; other instances learn of them from the log.
+ */
+export class MirroredRevocationStore implements RevocationStore {
+  readonly backend = 'redis' as const
+
+  constructor (
+    private readonly writer: RedisRevocationStore,
+    readonly follower: RevocationLogFollower,
+    /** How long the mirror is trusted without hearing from Redis before the fail mode applies. */
+    private readonly maxStalenessSeconds: number,
+    private readonly now: Clock
+  ) {}
+
+  isRevoked (tokenId: string, sub: string, iat: number): boolean {
+    if (!this.follower.loaded) throw new Error('revocation mirror not loaded yet')
+    const staleness = this.follower.stalenessSeconds()
+    if (staleness > this.maxStalenessSeconds) throw new Error(`revocation mirror has not heard from Redis for ${Math.floor(staleness)} s`)
+    return this.follower.set.isRevoked(tokenId, sub, iat, this.now())
+  }
+
+  async revokeToken (tokenId: string, expiresAt: number): Promise<void> {
+    await this.writer.revokeToken(tokenId, expiresAt)
+    this.follower.applyLocal({ kind: 'token', id: tokenId, expiresAt })
+  }
+
+  async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
+    await this.writer.revokeUser(sub, revokedBefore, expiresAt)
+    this.follower.applyLocal({ kind: 'user', id: sub, revokedBefore, expiresAt })
+  }
+
+  async ping (): Promise<void> {
+    await this.writer.ping()
+  }
+
+  /** Ready once loaded, and while not stale past the limit. */
+  get ready (): boolean {
+    return this.follower.loaded && this.follower.stalenessSeconds() <= this.maxStalenessSeconds
+  }
+
+  get whenLoaded (): Promise<void> {
+    return this.follower.whenLoaded
+  }
+
+  get stalenessSeconds (): number {
+    return this.follower.stalenessSeconds()
+  }
+
+  get size (): number {
+    return this.follower.set.size
+  }
+}

@@ -1,0 +1,183 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Redis } from 'ioredis'
+import { parseMarker } from './marker-time.js'
+import { REVOKED_TOKEN_PREFIX, USER_MARKER_PREFIX } from './redis-keys.js'
+import { entryTimeMs, isAfter, parseLogEntry, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
+import { RevocationSet } from './revocation-set.js'
+import type { Clock } from './store.js'
+
+export interface FollowerOptions {
+  /** Commands: the initial load's SCAN and reads. */
+  client: Redis
+  /** A connection of its own for the blocking XREAD. */
+  reader: Redis
+  /** How long a revocation may matter: the longest token lifetime plus the tolerance. */
+  retentionSeconds: number
+  /** How long one blocking read waits; also how often the mirror hears from Redis when idle. */
+  blockMs: number
+  clock: Clock
+  log: FastifyBaseLogger
+  /** Called for each entry applied from the log, with the time since Redis appended it. */
+  onApplied?: (entry: LogEntry, lagMs: number) => void
+}
+
+const SCAN_COUNT = 5_000
+const READ_COUNT = 1_000
+const RETRY_DELAY_MS = 200
+
+/**
+ * Keeps a RevocationSet equal to what Redis holds. Loads every live revocation key at start,
+ * then follows the revocation log from the last entry it saw. After a failed read it checks
+ * whether the log still reaches back to that entry; if it was trimmed away (a long outage) or
+ * lost (Redis restarted empty), it reloads in full. Plain pub/sub would lose what was published
+ * while disconnected; the log does not.
+ */
+export class RevocationLogFollower {
+  /** Swapped whole on a reload, so that a check never sees a half-loaded set. */
+  set = new RevocationSet()
+  loaded = false
+  private lastId = '0-0'
+  private lastHeardMs = 0
+  /** This instance's own revocations made while a reload runs, carried over to the new set. */
+  private madeDuringReload: LogEntry[] | null = null
+  private stopped = false
+  private running: Promise<void> | null = null
+  private markLoaded: () => void = () => {}
+  /** Resolves once the first load is done; until then checks cannot be answered. */
+  readonly whenLoaded = new Promise<void>((resolve) => { this.markLoaded = resolve })
+
+  constructor (private readonly options: FollowerOptions) {}
+
+  /** Loads, then follows, in the background, retrying whatever fails. */
+  start (): void {
+    this.running = this.follow()
+  }
+
+  /** Seconds since Redis last answered this mirror (a read, even an empty one). */
+  stalenessSeconds (): number {
+    return (this.options.clock() * 1000 - this.lastHeardMs) / 1000
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    this.options.reader.disconnect()
+    await this.running
+  }
+
+  private async follow (): Promise<void> {
+    let mustCheckGap = false
+    while (!this.stopped) {
+      try {
+        if (!this.loaded || (mustCheckGap && await this.logLostEntries())) await this.reload()
+        mustCheckGap = false
+        await this.readOnce()
+      } catch (err) {
+        if (this.stopped) return
+        mustCheckGap = true
+        this.options.log.warn({ err: (err as Error).message }, 'revocation mirror: Redis failed, retrying')
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS))
+      }
+    }
+  }
+
+  private async readOnce (): Promise<void> {
+    const reply = await this.options.reader.xread('COUNT', READ_COUNT, 'BLOCK', this.options.blockMs, 'STREAMS', REVOCATION_LOG_KEY, this.lastId)
+    this.heard()
+    const entries = reply?.[0]?.[1] ?? []
+    for (const [id, fields] of entries) {
+      const entry = parseLogEntry(fields)
+      if (entry !== null) {
+        this.apply(this.set, entry)
+        this.options.onApplied?.(entry, Date.now() - entryTimeMs(id))
+      }
+      this.lastId = id
+    }
+  }
+
+  /** Whether entries after the last one seen may be gone: the log starts later, or vanished. */
+  private async logLostEntries (): Promise<boolean> {
+    const [first] = await this.options.client.xrange(REVOCATION_LOG_KEY, '-', '+', 'COUNT', 1)
+    if (first === undefined) return this.lastId !== '0-0'
+    return isAfter(first[0], this.lastId)
+  }
+
+  /** Applies a revocation this instance just stored, before its route answers. */
+  applyLocal (entry: LogEntry): void {
+    this.apply(this.set, entry)
+    this.madeDuringReload?.push(entry)
+  }
+
+  private async reload (): Promise<void> {
+    const { client } = this.options
+    this.madeDuringReload = []
+    // The log's position is taken before the keys are read: whatever is written during the
+    // scan is in the log after it, and is applied again harmlessly (entries only extend).
+    const [last] = await client.xrevrange(REVOCATION_LOG_KEY, '+', '-', 'COUNT', 1)
+    const set = new RevocationSet()
+    await this.loadTokens(set)
+    await this.loadMarkers(set)
+    for (const entry of this.madeDuringReload) this.apply(set, entry)
+    this.madeDuringReload = null
+    this.set = set
+    this.lastId = last?.[0] ?? '0-0'
+    this.loaded = true
+    this.markLoaded()
+    this.heard()
+    this.options.log.info({ revocations: set.size }, 'revocation mirror loaded')
+  }
+
+  private async loadTokens (set: RevocationSet): Promise<void> {
+    await this.scan(`${REVOKED_TOKEN_PREFIX}*`, async (keys) => {
+      const ttls = await this.options.client.pipeline(keys.map((key) => ['pttl', key])).exec()
+      const now = this.options.clock()
+      keys.forEach((key, i) => {
+        const ttlMs = ttls?.[i]?.[1] as number
+        // -2: expired meanwhile; -1: kept forever (never by this gateway): keep it as long as anything matters.
+        if (ttlMs === -2) return
+        set.addToken(key.slice(REVOKED_TOKEN_PREFIX.length), ttlMs === -1 ? now + this.options.retentionSeconds : now + ttlMs / 1000)
+      })
+    })
+  }
+
+  private async loadMarkers (set: RevocationSet): Promise<void> {
+    await this.scan(`${USER_MARKER_PREFIX}*`, async (keys) => {
+      const values = await this.options.client.pipeline(keys.flatMap((key) => [['get', key], ['pttl', key]])).exec()
+      const now = this.options.clock()
+      keys.forEach((key, i) => {
+        const value = values?.[2 * i]?.[1] as string | null
+        const ttlMs = values?.[2 * i + 1]?.[1] as number
+        if (value === null || ttlMs === -2) return
+        const sub = key.slice(USER_MARKER_PREFIX.length)
+        let revokedBefore: number
+        try {
+          revokedBefore = parseMarker(value)
+        } catch (err) {
+          // Fail safe: an unreadable marker revokes everything the user holds now.
+          this.options.log.error({ sub, err: (err as Error).message }, 'revocation mirror: unreadable revoke-all marker, treated as revoked now')
+          revokedBefore = now
+        }
+        // The Python service kept markers forever; one matters only while tokens it covers can live.
+        const expiresAt = ttlMs === -1 ? revokedBefore + this.options.retentionSeconds : now + ttlMs / 1000
+        if (expiresAt > now) set.addMarker(sub, revokedBefore, expiresAt)
+      })
+    })
+  }
+
+  private async scan (match: string, onKeys: (keys: string[]) => Promise<void>): Promise<void> {
+    let cursor = '0'
+    do {
+      const [next, keys] = await this.options.client.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT)
+      if (keys.length > 0) await onKeys(keys)
+      cursor = next
+    } while (cursor !== '0')
+  }
+
+  private apply (set: RevocationSet, entry: LogEntry): void {
+    if (entry.kind === 'token') set.addToken(entry.id, entry.expiresAt)
+    else set.addMarker(entry.id, entry.revokedBefore, entry.expiresAt)
+  }
+
+  private heard (): void {
+    this.lastHeardMs = this.options.clock() * 1000
+  }
+}
