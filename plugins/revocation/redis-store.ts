@@ -1,5 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis'
-import { formatMarker, parseMarker } from './marker-time.js'
+import type { Redis } from 'ioredis'
+import { formatMarker, isReadableMarker, markerTime } from './marker-time.js'
 import { REVOKED_VALUE, revokedTokenKey, userMarkerKey } from './redis-keys.js'
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_MAX_TTL_SECONDS, DEFAULT_REVOCATION_TIMEOUT_MS } from '../config/defaults.js'
 import { appendToLog, type LogEntry } from './revocation-log.js'
@@ -25,22 +25,20 @@ if ttl == -1 or ttl >= tonumber(ARGV[2]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 return 1`
 
-// Keeps the later of two revoke-all times: an instance whose clock lags must never move a
-// marker back and so un-revoke tokens. Markers are ISO 8601 (compared on their first 19
-// characters, YYYY-MM-DDTHH:MM:SS, in UTC) or epoch seconds; an unreadable one is replaced.
-const SET_MARKER_IF_LATER = `
-local current = redis.call('GET', KEYS[1])
-if current then
-  local seconds = tonumber(current)
-  if seconds and seconds >= tonumber(ARGV[2]) then return 0 end
-  if not seconds and string.match(current, '^%d%d%d%d%-%d%d%-%d%dT%d%d:%d%d:%d%d') and string.sub(current, 1, 19) >= string.sub(ARGV[1], 1, 19) then return 0 end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+// Compare-and-set: writes the marker only if the key still holds what was read (ARGV[1], empty
+// for none), so that the later of two concurrent revoke-alls wins.
+const SET_MARKER_IF_UNCHANGED = `
+local current = redis.call('GET', KEYS[1]) or ''
+if current ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
 return 1`
+
+/** How often a revoke-all retries when other writers keep changing the marker. */
+const MARKER_ATTEMPTS = 3
 
 /**
  * Revocations in Redis, shared by every gateway instance. Only single-key commands are used, so
- * it works unchanged on Redis Cluster; the two reads of a check are sent together (one round trip
+ * they stay valid on Redis Cluster; the two reads of a check are sent together (one round trip
  * with ioredis auto-pipelining, which the gateway's client turns on).
  */
 export class RedisRevocationStore implements RevocationStore {
@@ -61,28 +59,38 @@ export class RedisRevocationStore implements RevocationStore {
       this.client.get(revokedTokenKey(tokenId)),
       this.client.get(userMarkerKey(sub))
     ]))
-    return token !== null || (marker !== null && iat <= parseMarker(marker))
-  }
-
-  async revokeToken (tokenId: string, expiresAt: number): Promise<void> {
-    const multi = this.client.multi().eval(REVOKE_UNTIL_LATER, 1, revokedTokenKey(tokenId), REVOKED_VALUE, this.secondsUntil(expiresAt))
-    await this.commit(multi, { kind: 'token', id: tokenId, expiresAt })
-  }
-
-  async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
-    const multi = this.client.multi()
-      .eval(SET_MARKER_IF_LATER, 1, userMarkerKey(sub), formatMarker(revokedBefore), revokedBefore, this.secondsUntil(expiresAt))
-    await this.commit(multi, { kind: 'user', id: sub, revokedBefore, expiresAt })
+    return token !== null || (marker !== null && iat <= markerTime(marker))
   }
 
   /**
-   * Writes the key and appends to the revocation log in one MULTI, so that every instance's
-   * mirror learns of exactly what was stored. Any failed command fails the revocation.
+   * Appends to the revocation log first, then writes the key: every stored revocation is in the
+   * log, so no mirror can miss it. If the key write then fails the route answers 503 and mirrors
+   * refuse the token anyway (the safe side). Two single-key commands: valid on Redis Cluster.
    */
-  private async commit (multi: ChainableCommander, entry: LogEntry): Promise<void> {
-    const results = await this.bounded(appendToLog(multi, entry, this.logRetentionSeconds, this.now() * 1000).exec())
-    const failed = results?.find(([err]) => err !== null)
-    if (results === null || failed !== undefined) throw failed?.[0] ?? new Error('revocation transaction discarded')
+  async revokeToken (tokenId: string, expiresAt: number): Promise<void> {
+    await this.log({ kind: 'token', id: tokenId, expiresAt })
+    await this.bounded(this.client.eval(REVOKE_UNTIL_LATER, 1, revokedTokenKey(tokenId), REVOKED_VALUE, this.secondsUntil(expiresAt)))
+  }
+
+  /**
+   * Moves the user's marker forward, never back: an instance whose clock lags, or a marker the
+   * Python service wrote in another zone, must never un-revoke tokens. The times are compared
+   * here, parsed, and written with a compare-and-set.
+   */
+  async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
+    await this.log({ kind: 'user', id: sub, revokedBefore, expiresAt })
+    const key = userMarkerKey(sub)
+    for (let attempt = 0; attempt < MARKER_ATTEMPTS; attempt++) {
+      const current = await this.bounded(this.client.get(key))
+      if (current !== null && isReadableMarker(current) && markerTime(current) >= revokedBefore) return
+      const written = await this.bounded(this.client.eval(SET_MARKER_IF_UNCHANGED, 1, key, current ?? '', formatMarker(revokedBefore), this.secondsUntil(expiresAt)))
+      if (written === 1) return
+    }
+    throw new Error(`the revoke-all marker of ${sub} kept changing`)
+  }
+
+  private async log (entry: LogEntry): Promise<void> {
+    await this.bounded(appendToLog(this.client, entry, this.logRetentionSeconds, this.now() * 1000))
   }
 
   async ping (): Promise<void> {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
-import { parseMarker } from './marker-time.js'
+import { markerTime } from './marker-time.js'
 import { REVOKED_TOKEN_PREFIX, USER_MARKER_PREFIX } from './redis-keys.js'
 import { entryTimeMs, isAfter, parseLogEntry, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
 import { RevocationSet } from './revocation-set.js'
@@ -148,16 +148,11 @@ export class RevocationLogFollower {
         const ttlMs = values?.[2 * i + 1]?.[1] as number
         if (value === null || ttlMs === -2) return
         const sub = key.slice(USER_MARKER_PREFIX.length)
-        let revokedBefore: number
-        try {
-          revokedBefore = parseMarker(value)
-        } catch (err) {
-          // Fail safe: an unreadable marker revokes everything the user holds now.
-          this.options.log.error({ sub, err: (err as Error).message }, 'revocation mirror: unreadable revoke-all marker, treated as revoked now')
-          revokedBefore = now
-        }
+        const revokedBefore = markerTime(value)
+        const readable = Number.isFinite(revokedBefore)
+        if (!readable) this.options.log.error({ sub }, 'revocation mirror: unreadable revoke-all marker, every token of the user is refused')
         // The Python service kept markers forever; one matters only while tokens it covers can live.
-        const expiresAt = ttlMs === -1 ? revokedBefore + this.options.retentionSeconds : now + ttlMs / 1000
+        const expiresAt = ttlMs !== -1 ? now + ttlMs / 1000 : (readable ? revokedBefore : now) + this.options.retentionSeconds
         if (expiresAt > now) set.addMarker(sub, revokedBefore, expiresAt)
       })
     })

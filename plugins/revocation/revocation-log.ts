@@ -1,9 +1,9 @@
-import type { ChainableCommander } from 'ioredis'
+import type { Redis } from 'ioredis'
 
 /**
- * The change log every instance follows: a Redis Stream that each revocation is appended to in
- * the same MULTI that writes its key. It is trimmed to the longest token lifetime (plus the
- * tolerance), so it holds exactly the revocations that still matter.
+ * The change log every instance follows: a Redis Stream that each revocation is appended to
+ * before its key is written. It is trimmed to the longest token lifetime (plus the tolerance),
+ * so it holds exactly the revocations that still matter.
  */
 export const REVOCATION_LOG_KEY = 'revocation_log'
 
@@ -11,13 +11,13 @@ export type LogEntry =
   | { kind: 'token', id: string, expiresAt: number }
   | { kind: 'user', id: string, revokedBefore: number, expiresAt: number }
 
-/** Queues the XADD of an entry on a MULTI, trimming what is older than `retentionSeconds`. */
-export function appendToLog (multi: ChainableCommander, entry: LogEntry, retentionSeconds: number, nowMs: number): ChainableCommander {
+/** Appends an entry, trimming what is older than `retentionSeconds`. */
+export async function appendToLog (client: Redis, entry: LogEntry, retentionSeconds: number, nowMs: number): Promise<string | null> {
   const fields = entry.kind === 'token'
     ? ['kind', 'token', 'id', entry.id, 'exp', String(entry.expiresAt)]
     : ['kind', 'user', 'id', entry.id, 'rb', String(entry.revokedBefore), 'exp', String(entry.expiresAt)]
   // MINID ~ lets Redis trim whole macro nodes cheaply; what stays a little longer does no harm.
-  return multi.xadd(REVOCATION_LOG_KEY, 'MINID', '~', String(nowMs - retentionSeconds * 1000), '*', ...fields)
+  return await client.xadd(REVOCATION_LOG_KEY, 'MINID', '~', String(nowMs - retentionSeconds * 1000), '*', ...fields)
 }
 
 /** Reads an entry as XREAD returns it: a flat [name, value, ...] list; null for anything else. */

@@ -88,10 +88,16 @@ export function createRevocationService (options: RevocationServiceOptions) {
     await stored(store.revokeToken(token.id, token.exp + options.clockToleranceSeconds))
   }
 
-  /** Revokes every token of `sub` issued up to now, including those of this very second (fail safe). */
+  /**
+   * Revokes every token of `sub` issued up to now, fail safe on both edges: tokens of this very
+   * second, and tokens from an issuer whose clock runs ahead by up to the tolerance (their iat is
+   * accepted up to now + tolerance). The marker lives until the last token it covers has expired.
+   */
   async function revokeUser (sub: string): Promise<{ revokedBefore: number }> {
-    const revokedBefore = Math.floor(clock())
-    await stored(store.revokeUser(sub, revokedBefore, revokedBefore + options.maxTokenTtlSeconds + options.clockToleranceSeconds))
+    const revokedBefore = Math.floor(clock()) + options.clockToleranceSeconds
+    // One second more: an iat is floored into its second, its exp is not.
+    const expiresAt = revokedBefore + 1 + options.maxTokenTtlSeconds + options.clockToleranceSeconds
+    await stored(store.revokeUser(sub, revokedBefore, expiresAt))
     return { revokedBefore }
   }
 

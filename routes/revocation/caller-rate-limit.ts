@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify'
 
 /**
- * The rate limit of the revocation routes, keyed per user when the request carries a token that
- * verifies, per IP otherwise. The signature is checked before the sub is trusted: a forged token
- * must not buy a fresh bucket. It runs before the revocation lookup, so a flood costs no store
- * round trips.
+ * The rate limit of the revocation routes, keyed per user when the request carries a valid token,
+ * per IP otherwise. Valid means verified (a forged token must not buy a fresh bucket) and not
+ * revoked (a stolen, revoked token must not spend its owner's bucket and so keep the owner from
+ * logging out everywhere).
  */
 export function callerRateLimit (fastify: FastifyInstance, max: number, timeWindowMs: number): onRequestHookHandler {
   return fastify.rateLimit({
@@ -12,10 +12,10 @@ export function callerRateLimit (fastify: FastifyInstance, max: number, timeWind
     timeWindow: timeWindowMs,
     keyGenerator: async function callerKey (request: FastifyRequest) {
       try {
-        return `sub:${(await fastify.revocation.verifyRequest(request)).sub}`
-      } catch {
-        return `ip:${request.ip}`
-      }
+        const token = await fastify.revocation.verifyRequest(request)
+        if (await fastify.revocation.ensureNotRevoked(token)) return `sub:${token.sub}`
+      } catch {}
+      return `ip:${request.ip}`
     }
   })
 }

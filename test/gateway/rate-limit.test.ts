@@ -52,3 +52,16 @@ t.test('with Redis, instances share one limit', async (t) => {
   const revoke = async (app: typeof first) => (await app.inject({ method: 'POST', url: '/api/v1/auth/revoke', headers: bearer(signToken({ sub })) })).statusCode
   t.same([await revoke(first), await revoke(second), await revoke(first), await revoke(second)], [200, 200, 200, 429])
 })
+
+t.test('a stolen token, once revoked, cannot spend its owner\'s limit and block "log out everywhere"', async (t) => {
+  const app = await startGateway(t, upstream.url, { REDIS_URL: redis.url, ...limits })
+  const sub = `user-${randomUUID()}`
+  const stolen = signToken({ sub })
+  const revokeAll = async (token: string, remoteAddress: string): Promise<number> =>
+    (await app.inject({ method: 'POST', url: '/api/v1/auth/revoke-all', remoteAddress, headers: bearer(token) })).statusCode
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/revoke', remoteAddress: '127.0.0.2', headers: bearer(stolen) })).statusCode, 200, 'the owner revokes it')
+  const attacker: number[] = []
+  for (let i = 0; i < 5; i++) attacker.push(await revokeAll(stolen, '127.0.0.66'))
+  t.same(attacker, [401, 401, 401, 429, 429], 'the attacker is limited by IP')
+  t.equal(await revokeAll(signToken({ sub }), '127.0.0.2'), 200, 'the owner can still log out everywhere')
+})

@@ -170,22 +170,25 @@ t.test('a revocation is kept until the token expires plus the clock tolerance', 
   t.equal(memory.size, 0, 'dropped once no verifier would accept the token')
 })
 
-t.test('revoke-all refuses every token of the user issued up to the current second, including it', async (t) => {
+t.test('revoke-all refuses every token of the user issued up to the current second plus the tolerance', async (t) => {
   const { service, now, setNow } = setup(t)
   const earlier = await service.verifyToken(signToken({ sub: 'alice', iat: now - 60, exp: now + 600 }))
   const sameSecond = await service.verifyToken(signToken({ sub: 'alice', iat: now, exp: now + 600 }))
+  // An issuer whose clock runs ahead: its iat is accepted up to now + tolerance.
+  const ahead = await service.verifyToken(signToken({ sub: 'alice', iat: now + 3, exp: now + 600 }))
   setNow(now + 0.9)
-  t.same(await service.revokeUser('alice'), { revokedBefore: now })
+  t.same(await service.revokeUser('alice'), { revokedBefore: now + RULES.clockToleranceSeconds })
   await t.rejects(async () => await service.ensureNotRevoked(earlier), { code: 'GW_ERR_TOKEN_REVOKED' })
   await t.rejects(async () => await service.ensureNotRevoked(sameSecond), { code: 'GW_ERR_TOKEN_REVOKED' })
+  await t.rejects(async () => await service.ensureNotRevoked(ahead), { code: 'GW_ERR_TOKEN_REVOKED' })
 })
 
 t.test('revoke-all leaves tokens issued afterwards, and other users\' tokens, valid', async (t) => {
   const { service, now, setNow } = setup(t)
   const bob = await service.verifyToken(signToken({ sub: 'bob', iat: now - 60, exp: now + 600 }))
-  await service.revokeUser('alice')
-  setNow(now + 1)
-  const later = await service.verifyToken(signToken({ sub: 'alice', iat: now + 1, exp: now + 600 }))
+  const { revokedBefore } = await service.revokeUser('alice')
+  setNow(revokedBefore + 1)
+  const later = await service.verifyToken(signToken({ sub: 'alice', iat: revokedBefore + 1, exp: now + 600 }))
   await t.resolves(async () => await service.ensureNotRevoked(later))
   await t.resolves(async () => await service.ensureNotRevoked(bob))
 })
@@ -199,12 +202,14 @@ t.test('revoke-all covers a token with a fractional iat issued earlier in the sa
   await t.rejects(async () => await service.ensureNotRevoked(token), { code: 'GW_ERR_TOKEN_REVOKED' })
 })
 
-t.test('a revoke-all is kept as long as the longest token lifetime plus the tolerance', async (t) => {
+t.test('a revoke-all is kept until the last token it covers has expired, and no longer', async (t) => {
   const { service, memory, now, setNow } = setup(t)
-  await service.revokeUser('alice')
-  setNow(now + RULES.maxTokenTtlSeconds + RULES.clockToleranceSeconds - 1)
+  const { revokedBefore } = await service.revokeUser('alice')
+  // The latest token covered: iat just under revokedBefore + 1 (floored into it), living maxTtl.
+  const lastExpiry = revokedBefore + 1 + RULES.maxTokenTtlSeconds + RULES.clockToleranceSeconds
+  setNow(lastExpiry - 0.5)
   t.equal(await memory.isRevoked('any', 'alice', now), true)
-  setNow(now + RULES.maxTokenTtlSeconds + RULES.clockToleranceSeconds)
+  setNow(lastExpiry)
   t.equal(await memory.isRevoked('any', 'alice', now), false)
 })
 

@@ -232,10 +232,34 @@ t.test('redis: an earlier revokeUser never moves back an epoch-seconds marker', 
   t.equal(await store.isRevoked('any', 'alice', START - 60), true, 'a token issued between the two times stays revoked')
 })
 
-t.test('redis: a corrupt marker makes the check fail, never "not revoked"', async (t) => {
-  const { store } = await redisStore(t)
+t.test('redis: a corrupt marker revokes every token of the user, never "not revoked"', async (t) => {
+  const { store, clock } = await redisStore(t)
   await inspect.set('user_tokens:alice', 'not-a-time')
-  await t.rejects(async () => await store.isRevoked('any', 'alice', START))
+  t.equal(await store.isRevoked('any', 'alice', START + 10 * HOUR), true)
+  t.equal(await store.isRevoked('any', 'bob', START), false, 'other users are untouched')
+  await store.revokeUser('alice', START, clock.now() + HOUR)
+  t.match(await inspect.get('user_tokens:alice'), /^2025-10-14T/, 'the next revoke-all replaces it with a readable marker')
+  t.equal(await store.isRevoked('any', 'alice', START + 1), false, 'after which later tokens pass again')
+})
+
+t.test('redis: a marker in another zone is compared by its time, not its text', async (t) => {
+  const { store, clock } = await redisStore(t)
+  // START + 2 h written as local time two hours ahead: the same instant as START + 2 h in UTC.
+  const later = new Date((START + 2 * HOUR) * 1000).toISOString().replace(/\.\d{3}Z$/, '')
+  const [date, time] = later.split('T') as [string, string]
+  const shifted = `${date}T${String((Number(time.slice(0, 2)) + 2) % 24).padStart(2, '0')}${time.slice(2)}+02:00`
+  await inspect.set('user_tokens:alice', shifted)
+  await store.revokeUser('alice', START + 3 * HOUR, clock.now() + 10 * HOUR)
+  t.equal(await store.isRevoked('any', 'alice', START + 3 * HOUR), true, 'a later revoke-all moves it forward')
+  await store.revokeUser('alice', START + HOUR, clock.now() + 10 * HOUR)
+  t.equal(await store.isRevoked('any', 'alice', START + 3 * HOUR), true, 'an earlier one never moves it back')
+})
+
+t.test('redis: a marker written by Python\'s str(datetime) (a space for the T) is honoured', async (t) => {
+  const { store } = await redisStore(t)
+  await inspect.set('user_tokens:alice', new Date(START * 1000).toISOString().replace('T', ' ').replace('Z', '123'))
+  t.equal(await store.isRevoked('any', 'alice', START), true)
+  t.equal(await store.isRevoked('any', 'alice', START + 1), false)
 })
 
 t.test('redis: a revoked token id is refused even when its user\'s marker is corrupt', async (t) => {
