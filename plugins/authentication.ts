@@ -18,7 +18,7 @@ export default fp(async function authenticationPlugin (fastify) {
     failMode: config.revocation.failMode,
     maxTokenTtlSeconds: config.jwt.maxTtlSeconds,
     clockToleranceSeconds: config.jwt.clockToleranceSeconds,
-    idsPerIssuer: config.jwt.issuers.length > 1,
+    issuers: config.jwt.issuers,
     isPublic: (request) => isPublicPath(request.url)
   })
 

@@ -46,8 +46,11 @@ export interface RevocationPluginOptions {
   maxTokenTtlSeconds?: number
   /** Seconds of clock skew allowed; must match the tolerance given to @fastify/jwt. @default 5 */
   clockToleranceSeconds?: number
-  /** Keep jtis per issuer; turn on when more than one issuer is trusted. @default false */
-  idsPerIssuer?: boolean
+  /**
+   * The trusted issuers. With more than one, the jtis of all but the first are kept per issuer so
+   * that no two issuers' jtis collide; the first keeps plain ids. @default []
+   */
+  issuers?: readonly string[]
   /** Requests for which this returns true are not checked. @default none */
   isPublic?: (request: FastifyRequest) => boolean
   /** Add the onRequest check to every route. @default true */
@@ -69,7 +72,7 @@ export default fp<RevocationPluginOptions>(async function revocationPlugin (fast
     failMode: options.failMode ?? DEFAULT_FAIL_MODE,
     maxTokenTtlSeconds: options.maxTokenTtlSeconds ?? DEFAULT_MAX_TTL_SECONDS,
     clockToleranceSeconds: options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
-    idsPerIssuer: options.idsPerIssuer ?? false,
+    issuers: options.issuers ?? [],
     clock,
     log: fastify.log
   })

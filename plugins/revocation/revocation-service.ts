@@ -27,14 +27,15 @@ export interface RevocationServiceOptions extends LifetimeRules {
   /** Checks signature and standard claims; resolves to the payload (the @fastify/jwt verifier). */
   verifyJwt: (token: string) => unknown
   failMode: 'closed' | 'open'
-  idsPerIssuer: boolean
+  /** The trusted issuers; with several, jtis of all but the first are kept per issuer. */
+  issuers: readonly string[]
   clock: Clock
   log: FastifyBaseLogger
 }
 
 /** Verification, the revocation check and revocations themselves, apart from any HTTP wiring. */
 export function createRevocationService (options: RevocationServiceOptions) {
-  const { store, verifyJwt, failMode, idsPerIssuer, clock, log } = options
+  const { store, verifyJwt, failMode, issuers, clock, log } = options
   let failOpenCount = 0
 
   /** Verifies a token: at once with a static key, through a promise when keys are fetched (JWKS). */
@@ -58,7 +59,7 @@ export function createRevocationService (options: RevocationServiceOptions) {
     const { sub, iat, exp } = payload as unknown as LifetimeClaims
     // Revoke-all markers have one-second resolution; a fractional iat is read as its second,
     // so that a token of the same second as a revoke-all is revoked too (fail safe).
-    return { id: tokenIdOf(token, payload, idsPerIssuer), sub, iat: Math.floor(iat), exp, payload }
+    return { id: tokenIdOf(token, payload, issuers), sub, iat: Math.floor(iat), exp, payload }
   }
 
   /**

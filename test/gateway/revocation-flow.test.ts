@@ -211,3 +211,17 @@ t.test('revocations the Python service wrote to Redis are honoured', async (t) =
     t.equal((await app.inject({ url: '/api/x', headers: bearer(byJti) })).statusCode, 401, `${consistency}: revoked jti`)
   }
 })
+
+t.test('with several issuers, the first keeps plain jti keys and the others never collide with it', async (t) => {
+  const client = redis.client()
+  const jti = randomUUID()
+  await client.set(`revoked_token:${jti}`, 'revoked', 'EX', 600)
+  const app = await startGateway(t, upstream.url, { REDIS_URL: redis.url, JWT_ISSUER: 'https://a.example,https://b.example' })
+  const fromA = signToken({ sub: user(), iss: 'https://a.example', jti })
+  const fromB = signToken({ sub: user(), iss: 'https://b.example', jti })
+  t.equal((await app.inject({ url: '/api/x', headers: bearer(fromA) })).statusCode, 401, 'the first issuer\'s revocation written before still holds')
+  t.equal((await app.inject({ url: '/api/x', headers: bearer(fromB) })).statusCode, 200, 'the same jti from another issuer is another token')
+  const revoked = await app.inject({ method: 'POST', url: `${PREFIX}/revoke`, headers: bearer(fromB) })
+  t.equal(revoked.json().jti, `https%3A%2F%2Fb.example:${jti}`)
+  t.equal(await client.get(`revoked_token:https%3A%2F%2Fb.example:${jti}`), 'revoked')
+})

@@ -23,7 +23,7 @@ function capturedLog (t: Test) {
   return { log: app.log, lines }
 }
 
-interface Setup { store?: RevocationStore, failMode?: 'closed' | 'open', idsPerIssuer?: boolean }
+interface Setup { store?: RevocationStore, failMode?: 'closed' | 'open', issuers?: string[] }
 
 /** A service on a controlled clock that starts at the current second, since signToken uses real time. */
 function setup (t: Test, options: Setup = {}) {
@@ -37,7 +37,7 @@ function setup (t: Test, options: Setup = {}) {
     store: options.store ?? memory,
     verifyJwt,
     failMode: options.failMode ?? 'closed',
-    idsPerIssuer: options.idsPerIssuer ?? false,
+    issuers: options.issuers ?? [],
     clock,
     log
   }
@@ -101,7 +101,7 @@ t.test('a valid token verifies to its id, sub, iat, exp and payload', async (t) 
 })
 
 t.test('ids per issuer: the id is the URI-encoded issuer and the jti', async (t) => {
-  const { service } = setup(t, { idsPerIssuer: true })
+  const { service } = setup(t, { issuers: ['https://primary.example', 'https://a.example', 'https://b.example'] })
   const verified = await service.verifyToken(signToken({ iss: 'https://idp.example', jti: 'jti-1' }))
   t.equal(verified.id, 'https%3A%2F%2Fidp.example:jti-1')
 })
