@@ -8,8 +8,8 @@ import { sendUpstreamError } from './proxy/upstream-errors.js'
  * segment; bodies are streamed to the upstream unparsed.
  */
 export default fp(async function proxyPlugin (fastify) {
-  const { upstreams, userIdHeader, trustProxy, upstreamTimeoutMs } = fastify.config
-  const rewriteRequestHeaders = forwardedHeaders(userIdHeader, trustProxy !== false)
+  const { upstreams, userIdHeader, upstreamTimeoutMs } = fastify.config
+  const rewriteRequestHeaders = forwardedHeaders(userIdHeader)
   for (const { prefix, upstream, rewritePrefix } of upstreams) {
     const options: FastifyHttpProxyOptions = {
       upstream,

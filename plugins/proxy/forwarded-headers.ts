@@ -2,24 +2,32 @@ import type { FastifyRequest, RawServerBase, RouteGenericInterface } from 'fasti
 import type { IncomingHttpHeaders } from 'node:http'
 
 /**
+ * Headers that describe one hop, not the request (RFC 9110 §7.6.1), which the upstream must not
+ * see from the client; reply-from already drops `connection` and what it lists. `expect` is
+ * answered by the gateway itself (undici refuses to forward it), and `forwarded` is the client's
+ * own claim about where it came from, replaced by X-Forwarded-*.
+ */
+const CLIENT_ONLY_HEADERS = ['keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect', 'forwarded']
+
+/**
  * Builds the header rewrite for forwarded requests: identity header set from the verified
  * token only, X-Forwarded-* describing the real client.
  */
-export function forwardedHeaders (userIdHeader: string, trustProxy: boolean) {
+export function forwardedHeaders (userIdHeader: string) {
   return function rewriteRequestHeaders (request: FastifyRequest<RouteGenericInterface, RawServerBase>, headers: IncomingHttpHeaders): IncomingHttpHeaders {
     for (const name of Object.keys(headers)) {
       // A client-sent copy in any case, or with underscores (which some servers read as
       // dashes), would let a caller claim to be someone else.
       if (name.replace(/_/g, '-').toLowerCase() === userIdHeader) delete headers[name]
     }
+    for (const name of CLIENT_ONLY_HEADERS) delete headers[name]
     if (request.verifiedToken !== null) headers[userIdHeader] = request.verifiedToken.sub
-    // Only undefined once the socket is gone, when nothing is forwarded any more.
-    const remote = request.socket.remoteAddress as string
-    const prior = trustProxy ? headers['x-forwarded-for'] : undefined
-    headers['x-forwarded-for'] = prior === undefined ? remote : `${String(prior)}, ${remote}`
+    // Fastify's request.ips: the peer, then the client each trusted proxy (TRUST_PROXY) names,
+    // nearest first; undefined when no proxy is trusted. A client's own claims are never kept.
+    const chain = request.ips ?? [request.socket.remoteAddress as string]
+    headers['x-forwarded-for'] = [...chain].reverse().join(', ')
     headers['x-forwarded-proto'] = request.protocol
     headers['x-forwarded-host'] = request.host
-    if (!trustProxy) delete headers.forwarded
     return headers
   }
 }

@@ -1,3 +1,5 @@
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/
+
 /** The claims the revocation check relies on, after the signature and the standard checks passed. */
 export interface LifetimeClaims { sub: string, iat: number, exp: number }
 
@@ -11,6 +13,8 @@ export interface LifetimeRules { clockToleranceSeconds: number, maxTokenTtlSecon
 export function lifetimeProblem (payload: Record<string, unknown>, nowSeconds: number, rules: LifetimeRules): string | null {
   const { sub, iat, exp } = payload
   if (typeof sub !== 'string' || sub === '') return 'the sub claim is required'
+  // It travels to the upstream in a header, which only carries printable ASCII.
+  if (!PRINTABLE_ASCII.test(sub)) return 'the sub claim must be printable ASCII'
   if (typeof iat !== 'number' || !Number.isFinite(iat)) return 'the iat claim must be a number'
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return 'the exp claim must be a number'
   if (iat > nowSeconds + rules.clockToleranceSeconds) return 'the token is issued in the future'

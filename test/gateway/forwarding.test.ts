@@ -118,3 +118,33 @@ t.test('an upstream may own the prefix of the gateway\'s own routes; the gateway
   t.same(revoke.json().message, 'Token revoked successfully')
   t.equal(users.received.length, before + 1, 'revoke was answered by the gateway')
 })
+
+t.test('hop-by-hop headers from the client stay at the gateway; Expect: 100-continue still forwards the body', async (t) => {
+  const app = await startGateway(t, upstream.url)
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/upload',
+    headers: { ...bearer(signToken()), expect: '100-continue', 'keep-alive': 'timeout=5', upgrade: 'h2c', te: 'trailers', 'proxy-connection': 'keep-alive', 'content-type': 'application/octet-stream' },
+    payload: Buffer.alloc(64 * 1024, 1)
+  })
+  t.equal(res.statusCode, 200)
+  const got = res.json()
+  t.equal(got.body.length, 64 * 1024)
+  for (const name of ['expect', 'keep-alive', 'upgrade', 'te', 'proxy-connection']) t.notOk(got.headers[name], `${name} not forwarded`)
+})
+
+t.test('a trusted proxy list that does not name the peer believes nothing the client says', async (t) => {
+  const app = await startGateway(t, upstream.url, { TRUST_PROXY: '10.9.9.9' })
+  const got = (await app.inject({ url: '/api/me', remoteAddress: '127.0.0.1', headers: { ...bearer(signToken()), 'x-forwarded-for': '6.6.6.6', forwarded: 'for=6.6.6.6;proto=https' } })).json()
+  t.equal(got.headers['x-forwarded-for'], '127.0.0.1')
+  t.notOk(got.headers.forwarded)
+})
+
+t.test('a sub that cannot travel in a header is refused with a clear 401, never a 502', async (t) => {
+  const app = await startGateway(t, upstream.url)
+  for (const sub of ['日本', 'line\nbreak', 'tab\there']) {
+    const res = await app.inject({ url: '/api/me', headers: bearer(signToken({ sub })) })
+    t.equal(res.statusCode, 401, JSON.stringify(sub))
+    t.match(res.headers['www-authenticate'], /printable ASCII/)
+  }
+})
