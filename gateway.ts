@@ -1,11 +1,12 @@
 import { pathToFileURL } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import fp from 'fastify-plugin'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import authentication from './plugins/authentication.js'
 import configPlugin from './plugins/config.js'
 import { loadConfig, type Environment, type GatewayConfig } from './plugins/config/load-config.js'
 import errorHandler from './plugins/error-handler.js'
+import { BadUrlError } from './plugins/errors.js'
 import jwt from './plugins/jwt.js'
 import metrics from './plugins/metrics.js'
 import proxy from './plugins/proxy.js'
@@ -33,6 +34,8 @@ export default async function gateway (fastify: FastifyInstance, { config }: Gat
 /** Server options that come from the configuration: logging without secrets, proxy trust. */
 export function serverOptions (config: GatewayConfig): FastifyServerOptions {
   return {
+    // A URL the router cannot decode gets the gateway's JSON answer like every other error.
+    frameworkErrors: (_error, _request, reply) => { (reply as FastifyReply).send(new BadUrlError()) },
     // A request body with fields we do not know is refused, not silently trimmed.
     ajv: { customOptions: { removeAdditional: false } },
     // Fastify accepts a hop count at run time (proxy-addr); its types omit it.

@@ -59,5 +59,9 @@ export const DEFAULT_ROUTES_PREFIX = '/api/v1/auth'
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000
 /** REDIS_CONNECT_TIMEOUT_MS unset: start-up gives up on an unreachable Redis after 10 s. */
 export const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 10_000
+/** No timeout may exceed ten minutes: larger values overflow timers or hide a hang. */
+export const MAX_TIMEOUT_MS = 600_000
+/** JWT_CLOCK_TOLERANCE above five minutes would hide a broken clock rather than absorb skew. */
+export const MAX_CLOCK_TOLERANCE_SECONDS = 300
 /** The HMAC secret must carry at least 256 bits (RFC 7518 §3.2). */
 export const MIN_SECRET_BYTES = 32

@@ -14,7 +14,7 @@ export const envSchema = {
     },
     TRUST_PROXY: { type: 'string' },
     UPSTREAMS: { type: 'string' },
-    UPSTREAM_TIMEOUT_MS: { type: 'integer', minimum: 1, default: defaults.DEFAULT_UPSTREAM_TIMEOUT_MS },
+    UPSTREAM_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_UPSTREAM_TIMEOUT_MS },
     PUBLIC_PATHS: { type: 'string', default: '' },
     JWT_SECRET: { type: 'string' },
     JWT_PUBLIC_KEY: { type: 'string' },
@@ -23,16 +23,16 @@ export const envSchema = {
     JWT_ALGORITHMS: { type: 'string' },
     JWT_ISSUER: { type: 'string' },
     JWT_AUDIENCE: { type: 'string' },
-    JWT_CLOCK_TOLERANCE: { type: 'integer', minimum: 0, default: defaults.DEFAULT_CLOCK_TOLERANCE_SECONDS },
+    JWT_CLOCK_TOLERANCE: { type: 'integer', minimum: 0, maximum: defaults.MAX_CLOCK_TOLERANCE_SECONDS, default: defaults.DEFAULT_CLOCK_TOLERANCE_SECONDS },
     JWT_MAX_TTL: { type: 'integer', minimum: 1, default: defaults.DEFAULT_MAX_TTL_SECONDS },
     REDIS_URL: { type: 'string' },
     REDIS_HOST: { type: 'string' },
     REDIS_PORT: { type: 'integer', minimum: 1, maximum: 65535 },
     REDIS_DB: { type: 'integer', minimum: 0 },
     REDIS_PASSWORD: { type: 'string' },
-    REDIS_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 1, default: defaults.DEFAULT_REDIS_CONNECT_TIMEOUT_MS },
+    REDIS_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_REDIS_CONNECT_TIMEOUT_MS },
     REVOCATION_FAIL_MODE: { type: 'string', enum: ['closed', 'open'], default: defaults.DEFAULT_FAIL_MODE },
-    REVOCATION_TIMEOUT_MS: { type: 'integer', minimum: 1, default: defaults.DEFAULT_REVOCATION_TIMEOUT_MS },
+    REVOCATION_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_REVOCATION_TIMEOUT_MS },
     REVOCATION_CONSISTENCY: { type: 'string', enum: ['mirror', 'strict'], default: defaults.DEFAULT_CONSISTENCY },
     REVOCATION_MAX_STALENESS: { type: 'integer', minimum: 1, default: defaults.DEFAULT_MAX_STALENESS_SECONDS },
     REVOKE_RATE_LIMIT_MAX: { type: 'integer', minimum: 1, default: defaults.DEFAULT_REVOKE_RATE_LIMIT_MAX },
@@ -44,7 +44,8 @@ export const envSchema = {
       pattern: '^[A-Za-z0-9-]+$',
       default: defaults.DEFAULT_USER_ID_HEADER
     },
-    REVOCATION_ROUTES_PREFIX: { type: 'string', pattern: '^/', default: defaults.DEFAULT_ROUTES_PREFIX }
+    // Plain path segments only: a ':' or '*' would turn into a route parameter or wildcard.
+    REVOCATION_ROUTES_PREFIX: { type: 'string', pattern: '^(/[A-Za-z0-9._~-]+)+/?$', default: defaults.DEFAULT_ROUTES_PREFIX }
   }
 } as const
 

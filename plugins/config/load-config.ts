@@ -7,6 +7,7 @@ import { parsePublicPaths } from './parse-public-paths.js'
 import { parseRedisSettings, type RedisSettings } from './parse-redis-settings.js'
 import { parseTrustProxy } from './parse-trust-proxy.js'
 import { parseUpstreams, type UpstreamRoute } from './parse-upstreams.js'
+import { parseUserIdHeader } from './parse-user-id-header.js'
 
 /** Everything the gateway reads from its environment, validated once at start-up. */
 export interface GatewayConfig {
@@ -52,7 +53,7 @@ export function loadConfig (env: Environment): GatewayConfig {
       timeWindowMs: parseDurationMs('REVOKE_RATE_LIMIT_WINDOW', checked.REVOKE_RATE_LIMIT_WINDOW)
     },
     admin: { claim: checked.ADMIN_CLAIM, value: checked.ADMIN_VALUE },
-    userIdHeader: checked.USER_ID_HEADER.toLowerCase(),
+    userIdHeader: parseUserIdHeader(checked.USER_ID_HEADER),
     routesPrefix: checked.REVOCATION_ROUTES_PREFIX.replace(/\/+$/, '')
   }
 }

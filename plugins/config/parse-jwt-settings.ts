@@ -41,8 +41,8 @@ export function parseJwtSettings (env: CheckedEnv): JwtSettings {
   return {
     keySource,
     algorithms: pinAlgorithms(env.JWT_ALGORITHMS, compatible),
-    issuers: parseList(env.JWT_ISSUER),
-    audiences: parseList(env.JWT_AUDIENCE),
+    issuers: nonEmptyList('JWT_ISSUER', env.JWT_ISSUER),
+    audiences: nonEmptyList('JWT_AUDIENCE', env.JWT_AUDIENCE),
     clockToleranceSeconds: env.JWT_CLOCK_TOLERANCE,
     maxTtlSeconds: env.JWT_MAX_TTL
   }
@@ -122,6 +122,13 @@ function algorithmsForKey (key: KeyObject): JwtAlgorithm[] {
     case 'ed25519': return ['EdDSA']
     default: return []
   }
+}
+
+/** A set variable that lists nothing would silently turn its check off. */
+function nonEmptyList (variable: string, raw: string | undefined): string[] {
+  const items = parseList(raw)
+  if (raw !== undefined && items.length === 0) throw new ConfigError(variable, 'is set but lists nothing; unset it to skip the check')
+  return items
 }
 
 function pinAlgorithms (raw: string | undefined, compatible: { all: JwtAlgorithm[], defaults: JwtAlgorithm[] }): JwtAlgorithm[] {

@@ -12,6 +12,7 @@ export function parseTrustProxy (raw: string | undefined): boolean | number | st
   if (value === 'true') return true
   if (/^\d+$/.test(value)) return Number(value)
   const addresses = parseList(value)
+  if (addresses.length === 0) throw new ConfigError('TRUST_PROXY', 'lists no address; use false to trust no proxy')
   for (const address of addresses) {
     if (!isAddressOrCidr(address)) {
       throw new ConfigError('TRUST_PROXY', `"${address}" is not true, false, a hop count, an IP address, a CIDR or loopback/linklocal/uniquelocal`)

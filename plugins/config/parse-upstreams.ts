@@ -69,7 +69,11 @@ function checkEntry ({ prefix, upstream, rewritePrefix }: RawEntry): UpstreamRou
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError('UPSTREAMS', `"${upstream}" must be an http:// or https:// URL`)
   }
-  if (url.pathname !== '/' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+  if (url.username !== '' || url.password !== '') {
+    // Not quoted: the message must not print the credentials it refuses.
+    throw new ConfigError('UPSTREAMS', `the upstream of "${cleanPrefix}" carries credentials; upstream URLs must be origins only`)
+  }
+  if (url.pathname !== '/' || url.search !== '' || url.hash !== '') {
     throw new ConfigError('UPSTREAMS', `"${upstream}" must be an origin only (no path, query or credentials); use rewritePrefix to change paths`)
   }
   return {

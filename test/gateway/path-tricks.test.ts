@@ -51,3 +51,14 @@ t.test('plain public paths stay public', async (t) => {
     t.equal((await app.inject({ url })).statusCode, 200, url)
   }
 })
+
+t.test('a URL the router cannot decode is a 400 JSON answer, never forwarded', async (t) => {
+  const app = await startGateway(t, upstream.url)
+  for (const url of ['/api/v1/auth/admin/revoke-user/%ff', '/api/%E0%A4%A']) {
+    const before = upstream.received.length
+    const res = await app.inject({ method: url.includes('revoke-user') ? 'POST' : 'GET', url })
+    t.ok([400, 401].includes(res.statusCode), `${url}: ${res.statusCode}`)
+    t.match(res.json(), { statusCode: res.statusCode, code: /^GW_ERR_/ })
+    t.equal(upstream.received.length, before)
+  }
+})

@@ -91,3 +91,13 @@ t.test('JWT_MAX_TTL', async (t) => {
     t.match(refuses(t, { JWT_MAX_TTL: 'a day' }, 'JWT_MAX_TTL'), /must be integer, got "a day"/)
   })
 })
+
+t.test('JWT_ISSUER or JWT_AUDIENCE set to nothing but separators is refused: it would turn the check off', async (t) => {
+  for (const variable of ['JWT_ISSUER', 'JWT_AUDIENCE']) {
+    for (const value of [' ', ',', ' , ']) t.match(refuses(t, { [variable]: value }, variable), /lists nothing/)
+  }
+})
+
+t.test('JWT_CLOCK_TOLERANCE above five minutes is refused', async (t) => {
+  refuses(t, { JWT_CLOCK_TOLERANCE: '301' }, 'JWT_CLOCK_TOLERANCE')
+})

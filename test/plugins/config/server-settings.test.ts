@@ -98,3 +98,11 @@ t.test('UPSTREAM_TIMEOUT_MS', async (t) => {
     t.match(refuses(t, { UPSTREAM_TIMEOUT_MS: '30s' }, 'UPSTREAM_TIMEOUT_MS'), /integer, got "30s"/)
   })
 })
+
+t.test('TRUST_PROXY listing only separators is refused', async (t) => {
+  t.match(refuses(t, { TRUST_PROXY: ' , ' }, 'TRUST_PROXY'), /lists no address/)
+})
+
+t.test('timeouts above ten minutes are refused: they would overflow timers or hide a hang', async (t) => {
+  for (const variable of ['UPSTREAM_TIMEOUT_MS', 'REVOCATION_TIMEOUT_MS', 'REDIS_CONNECT_TIMEOUT_MS']) refuses(t, { [variable]: '600001' }, variable)
+})
