@@ -11,5 +11,10 @@ export default fp(async function redisPlugin (fastify) {
   const { redis: settings, revocation } = fastify.config
   if (settings === null) return
   const client = await connectRedis(settings, revocation.timeoutMs, fastify.log)
-  await fastify.register(fastifyRedis, { client, closeClient: true })
+  await fastify.register(fastifyRedis, { client })
+  // QUIT cannot be sent while Redis is down (no offline queue); then the socket is just dropped.
+  fastify.addHook('onClose', async () => {
+    if (client.status === 'ready') await client.quit()
+    else client.disconnect()
+  })
 }, { name: 'gateway-redis', fastify: '5.x', dependencies: ['gateway-config'] })
