@@ -1,0 +1,197 @@
+import { once } from 'node:events'
+import Fastify from 'fastify'
+import { Redis } from 'ioredis'
+import t, { type Test } from 'tap'
+import { formatMarker } from '../../../plugins/revocation/marker-time.js'
+import { RedisRevocationStore } from '../../../plugins/revocation/redis-store.js'
+import { RevocationLogFollower } from '../../../plugins/revocation/revocation-log-follower.js'
+import { REVOCATION_LOG_KEY, type LogEntry } from '../../../plugins/revocation/revocation-log.js'
+import { eventually } from '../../helpers/eventually.js'
+import { startRedisServer } from '../../helpers/redis-server.js'
+import { startTcpFaultProxy } from '../../helpers/tcp-fault-proxy.js'
+
+/** 2025-10-14T12:34:56Z: the followers' "now", fixed so that expiries are exact. */
+const NOW = 1_760_445_296
+const clock = (): number => NOW
+const RETENTION = 86_405
+const BLOCK_MS = 100
+
+const redis = await startRedisServer()
+t.teardown(async () => await redis.stop())
+const admin = redis.client()
+t.beforeEach(async () => { await admin.flushall() })
+
+/** A connection set up as the gateway's (plugins/redis/connect-redis.ts): no offline queue, bounded commands. */
+async function connection (t: Test, port: number, commandTimeout = 1_000): Promise<Redis> {
+  const client = new Redis(port, '127.0.0.1', { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout, retryStrategy: (attempt) => Math.min(attempt * 50, 2_000) })
+  client.on('error', () => {})
+  t.teardown(() => { client.disconnect() })
+  await once(client, 'ready')
+  return client
+}
+
+interface LogRecord { level: number, msg: string, sub?: string }
+
+/** A follower as plugins/authentication.ts wires it, with its log lines and applied entries recorded. */
+async function follow (t: Test, { readerPort = redis.port, blockMs = BLOCK_MS } = {}) {
+  const logs: LogRecord[] = []
+  const applied: Array<{ entry: LogEntry, lagMs: number }> = []
+  const follower = new RevocationLogFollower({
+    client: await connection(t, redis.port),
+    reader: await connection(t, readerPort, blockMs + 1_000),
+    retentionSeconds: RETENTION,
+    blockMs,
+    clock,
+    log: Fastify({ logger: { level: 'info', stream: { write: (line: string) => { logs.push(JSON.parse(line)) } } } }).log,
+    onApplied: (entry, lagMs) => { applied.push({ entry, lagMs }) }
+  })
+  follower.start()
+  t.teardown(async () => await follower.stop())
+  return { follower, logs, applied }
+}
+
+const store = new RedisRevocationStore(admin, { clock, logRetentionSeconds: RETENTION })
+/** As the Python service wrote revoke-all times: naive UTC with microseconds, `str(datetime)`. */
+const pythonTime = (epochSeconds: number): string => new Date(epochSeconds * 1000).toISOString().replace('T', ' ').replace('Z', '000')
+
+t.test('the initial load takes every revocation key, and only then is the mirror loaded', async (t) => {
+  await admin.set('revoked_token:with-ttl', 'revoked', 'EX', 600)
+  await admin.set('revoked_token:forever', 'revoked')
+  await admin.set('user_tokens:bob', formatMarker(NOW - 60), 'EX', 600)
+  await admin.set('user_tokens:python-long-ago', pythonTime(NOW - RETENTION - 60))
+  await admin.set('user_tokens:python-recently', pythonTime(NOW - 60))
+  await admin.set('user_tokens:mallory', 'not a time')
+
+  const { follower, logs } = await follow(t)
+  t.equal(follower.loaded, false, 'not loaded while the load runs')
+  await follower.whenLoaded
+  t.equal(follower.loaded, true)
+  const { set } = follower
+  const revoked = (tokenId: string, sub: string, iat: number, now: number): boolean => set.isRevoked(tokenId, sub, iat, now)
+
+  t.equal(revoked('with-ttl', 'alice', NOW, NOW + 599), true, 'a token key is revoked for its TTL')
+  t.equal(revoked('with-ttl', 'alice', NOW, NOW + 601), false)
+  t.equal(revoked('forever', 'alice', NOW, NOW + RETENTION - 1), true, 'a token key without TTL is kept for the retention')
+  t.equal(revoked('forever', 'alice', NOW, NOW + RETENTION + 1), false)
+  t.equal(revoked('any', 'bob', NOW - 61, NOW), true, 'a revoke-all marker covers tokens issued before it')
+  t.equal(revoked('any', 'bob', NOW - 59, NOW), false)
+  t.equal(revoked('any', 'bob', NOW - 61, NOW + 601), false, 'for its TTL')
+  t.equal(revoked('any', 'python-long-ago', NOW - RETENTION - 120, NOW), false, 'a marker without TTL older than the retention is ignored')
+  t.equal(revoked('any', 'python-recently', NOW - 120, NOW), true, 'a recent one is honoured')
+  t.equal(revoked('any', 'python-recently', NOW - 120, NOW - 60 + RETENTION - 1), true, 'until the retention has passed since its time')
+  t.equal(revoked('any', 'mallory', NOW + 3600, NOW), true, 'an unreadable marker refuses every token of its user')
+  t.equal(set.size, 5, 'the ignored marker takes no memory')
+  t.ok(logs.some((line) => line.level === 50 && line.sub === 'mallory' && /unreadable revoke-all marker/.test(line.msg)), 'and is logged as an error')
+})
+
+t.test('revocations stored in Redis reach the follower through the log', async (t) => {
+  const { follower, applied } = await follow(t)
+  await follower.whenLoaded
+  await store.revokeToken('jti-1', NOW + 600)
+  await store.revokeUser('carol', NOW, NOW + 600)
+
+  await eventually(async () => applied.length, (count) => count >= 2)
+  t.equal(follower.set.isRevoked('jti-1', 'alice', NOW, NOW), true)
+  t.equal(follower.set.isRevoked('any', 'carol', NOW, NOW), true)
+  t.same(applied.map(({ entry }) => entry), [
+    { kind: 'token', id: 'jti-1', expiresAt: NOW + 600 },
+    { kind: 'user', id: 'carol', revokedBefore: NOW, expiresAt: NOW + 600 }
+  ], 'onApplied is called with each entry')
+  for (const { lagMs } of applied) t.ok(lagMs >= 0 && lagMs < 5_000, `with the lag since Redis appended it (${lagMs} ms)`)
+})
+
+t.test('malformed log entries are skipped and following continues', async (t) => {
+  const { follower, applied } = await follow(t)
+  await follower.whenLoaded
+  await admin.xadd(REVOCATION_LOG_KEY, '*', 'kind', 'token', 'exp', String(NOW + 600))
+  await admin.xadd(REVOCATION_LOG_KEY, '*', 'kind', 'token', 'id', 'bad-exp', 'exp', 'soon')
+  await admin.xadd(REVOCATION_LOG_KEY, '*', 'kind', 'session', 'id', 'bad-kind', 'exp', String(NOW + 600))
+  await store.revokeToken('good', NOW + 600)
+
+  await eventually(async () => applied.length, (count) => count >= 1)
+  t.same(applied.map(({ entry }) => entry.id), ['good'])
+  t.equal(follower.set.isRevoked('good', 'alice', NOW, NOW), true)
+  t.equal(follower.set.size, 1, 'nothing of the malformed entries was applied')
+})
+
+t.test('after its reader was cut', async (t) => {
+  /** A follower reading the log through a proxy, that has seen one entry and then lost its reader. */
+  async function cutOff (t: Test) {
+    const proxy = await startTcpFaultProxy(redis.port)
+    t.teardown(proxy.close)
+    const mirror = await follow(t, { readerPort: proxy.port })
+    await mirror.follower.whenLoaded
+    await store.revokeToken('seen', NOW + 600)
+    await eventually(async () => mirror.applied.length, (count) => count >= 1)
+    proxy.cut()
+    // The read in flight only fails at its command timeout; until then a reconnection resends it.
+    await eventually(async () => mirror.logs.some((line) => line.level === 40), (failed) => failed, { attempts: 150 })
+    return { ...mirror, proxy }
+  }
+
+  t.test('it converges when the log was trimmed past its position meanwhile', async (t) => {
+    const { follower, proxy } = await cutOff(t)
+    await store.revokeToken('trimmed-away', NOW + 600)
+    await store.revokeToken('newest', NOW + 600)
+    await admin.xtrim(REVOCATION_LOG_KEY, 'MAXLEN', 1)
+    t.equal(await admin.xlen(REVOCATION_LOG_KEY), 1, 'only the newest entry is left')
+    proxy.restore()
+
+    const known = await eventually(async () => follower.set.isRevoked('trimmed-away', 'alice', NOW, NOW), (yes) => yes)
+    t.equal(known, true, 'it reloaded from the keys')
+    t.equal(follower.set.isRevoked('newest', 'alice', NOW, NOW), true)
+    t.equal(follower.set.isRevoked('seen', 'alice', NOW, NOW), true)
+  })
+
+  t.test('it reloads when the log vanished meanwhile, as after Redis restarted empty', async (t) => {
+    const { follower, proxy } = await cutOff(t)
+    await admin.multi().del(REVOCATION_LOG_KEY).set('revoked_token:written-meanwhile', 'revoked', 'EX', 600).exec()
+    proxy.restore()
+
+    const known = await eventually(async () => follower.set.isRevoked('written-meanwhile', 'alice', NOW, NOW), (yes) => yes)
+    t.equal(known, true)
+  })
+})
+
+t.test('stop() resolves at once, even during a blocking read, and disconnects the reader', async (t) => {
+  const blockMs = 60_000
+  const reader = await connection(t, redis.port, blockMs + 1_000)
+  const follower = new RevocationLogFollower({ client: admin, reader, retentionSeconds: RETENTION, blockMs, clock, log: Fastify().log })
+  follower.start()
+  const blocked = await eventually(async () => String(await admin.call('CLIENT', 'LIST')), (list) => /flags=b .*cmd=xread/.test(list))
+  t.match(blocked, /flags=b .*cmd=xread/, 'the reader is blocked in XREAD')
+  const started = Date.now()
+  await follower.stop()
+  t.ok(Date.now() - started < 1_000, 'without waiting for the read to end')
+  t.equal(reader.status, 'end')
+})
+
+t.test('stop() resolves while Redis is unreachable and the follower keeps retrying', async (t) => {
+  const proxy = await startTcpFaultProxy(redis.port)
+  t.teardown(proxy.close)
+  const client = await connection(t, proxy.port)
+  const reader = await connection(t, proxy.port, BLOCK_MS + 1_000)
+  proxy.cut()
+  const follower = new RevocationLogFollower({ client, reader, retentionSeconds: RETENTION, blockMs: BLOCK_MS, clock, log: Fastify().log })
+  follower.start()
+  await follower.stop()
+  t.equal(follower.loaded, false)
+  t.equal(reader.status, 'end')
+})
+
+t.test('a follower wired as the gateway wires it starts following without a failed read', {
+  todo: 'authentication.ts duplicates the lazyConnect client for the reader: the duplicate is not connected, its first XREAD is refused ("Stream isn\'t writeable and enableOfflineQueue options is false") and every start logs "Redis failed, retrying"'
+}, async (t) => {
+  const logs: LogRecord[] = []
+  const client = new Redis(redis.port, '127.0.0.1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 1_000 })
+  t.teardown(() => { client.disconnect() })
+  await client.connect()
+  const reader = client.duplicate({ commandTimeout: BLOCK_MS + 1_000, enableAutoPipelining: false })
+  const log = Fastify({ logger: { level: 'info', stream: { write: (line: string) => { logs.push(JSON.parse(line)) } } } }).log
+  const follower = new RevocationLogFollower({ client, reader, retentionSeconds: RETENTION, blockMs: BLOCK_MS, clock, log })
+  follower.start()
+  t.teardown(async () => await follower.stop())
+  await follower.whenLoaded
+  await eventually(async () => String(await admin.call('CLIENT', 'LIST')), (list) => /cmd=xread/.test(list))
+  t.same(logs.filter((line) => line.level >= 40).map((line) => line.msg), [])
+})
