@@ -57,23 +57,24 @@ async function main (): Promise<void> {
 
   const propagation = await measurePropagation({ gatewayEnv, tokens: tokens.fresh, samples: PROPAGATION_SAMPLES })
   const memoryEnv = { REDIS_URL: redisUrl, BENCH_MIRROR_ENTRIES: process.env.BENCH_MIRROR_ENTRIES ?? '1000000' }
-  const memory = resultOf(await runToEnd('mirror-memory', process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/mirror-memory.ts'], memoryEnv, 300_000))
+  // Seeded by one process, measured in a fresh one, so that no seeding garbage is counted.
+  await runToEnd('mirror-seed', process.execPath, ['--import', 'tsx', 'bench/mirror-memory.ts', 'seed'], memoryEnv, 300_000)
+  const memory = resultOf(await runToEnd('mirror-memory', process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/mirror-memory.ts', 'measure'], memoryEnv, 300_000))
 
   const report = formatReport(targets, samples, propagation, memory)
   process.stdout.write(report)
   writeFileSync('bench/results/latest.md', report)
 }
 
-/** One load run: 50 connections, each request with the next token of the mix. */
+/** One load run: 50 connections, each request with a token drawn at random from the mix. */
 async function load (target: Target, tokens: Tokens, seconds: number): Promise<Sample> {
-  let next = 0
   const result = await autocannon({
     url: target.url,
     connections: CONNECTIONS,
     duration: seconds,
     requests: [{
       setupRequest: (request: { headers?: Record<string, string> }) => {
-        request.headers = { ...request.headers, authorization: `Bearer ${tokens.mix[next++ % tokens.mix.length] as string}` }
+        request.headers = { ...request.headers, authorization: `Bearer ${tokens.mix[Math.floor(Math.random() * tokens.mix.length)] as string}` }
         return request
       }
     }]

@@ -3,6 +3,9 @@ import fp from 'fastify-plugin'
 import type { JwtKeySource } from './config/parse-jwt-settings.js'
 import { jwksKeyResolver } from './jwt/jwks-key-resolver.js'
 
+/** How many verified tokens are remembered; an entry costs roughly its payload. */
+const VERIFY_CACHE_SIZE = 10_000
+
 /** @fastify/jwt with the configured key and every check pinned: algorithms, iss, aud, exp and iat required. */
 export default fp(async function jwtPlugin (fastify) {
   const { jwt } = fastify.config
@@ -13,6 +16,9 @@ export default fp(async function jwtPlugin (fastify) {
       ...(jwt.issuers.length > 0 && { allowedIss: jwt.issuers }),
       ...(jwt.audiences.length > 0 && { allowedAud: jwt.audiences }),
       clockTolerance: jwt.clockToleranceSeconds * 1000,
+      // A client sends the same token many times: a verified token is remembered (never past
+      // its exp) instead of checked again. Our own claim checks still run on every request.
+      cache: VERIFY_CACHE_SIZE,
       // A configured iss or aud must be present too: fast-jwt skips the check of an absent claim.
       requiredClaims: ['exp', 'iat', ...(jwt.issuers.length > 0 ? ['iss'] : []), ...(jwt.audiences.length > 0 ? ['aud'] : [])]
     }

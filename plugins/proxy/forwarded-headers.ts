@@ -15,10 +15,11 @@ const CLIENT_ONLY_HEADERS = ['keep-alive', 'proxy-connection', 'te', 'trailer', 
  */
 export function forwardedHeaders (userIdHeader: string) {
   return function rewriteRequestHeaders (request: FastifyRequest<RouteGenericInterface, RawServerBase>, headers: IncomingHttpHeaders): IncomingHttpHeaders {
-    for (const name of Object.keys(headers)) {
-      // A client-sent copy in any case, or with underscores (which some servers read as
-      // dashes), would let a caller claim to be someone else.
-      if (name.replace(/_/g, '-').toLowerCase() === userIdHeader) delete headers[name]
+    // A client-sent copy, also with underscores (which some servers read as dashes), would let
+    // a caller claim to be someone else. Node has lowercased every name already.
+    delete headers[userIdHeader]
+    for (const name in headers) {
+      if (name.includes('_') && name.replace(/_/g, '-') === userIdHeader) delete headers[name]
     }
     for (const name of CLIENT_ONLY_HEADERS) delete headers[name]
     if (request.verifiedToken !== null) headers[userIdHeader] = request.verifiedToken.sub

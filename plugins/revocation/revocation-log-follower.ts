@@ -4,6 +4,7 @@ import { markerTime } from './marker-time.js'
 import { REVOKED_TOKEN_PREFIX, USER_MARKER_PREFIX } from './redis-keys.js'
 import { entryTimeMs, isAfter, parseLogEntry, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
 import { RevocationSet } from './revocation-set.js'
+import { SWEEP_INTERVAL_MS } from './memory-store.js'
 import type { Clock } from './store.js'
 
 export interface FollowerOptions {
@@ -46,10 +47,16 @@ export class RevocationLogFollower {
   /** Resolves once the first load is done; until then checks cannot be answered. */
   readonly whenLoaded = new Promise<void>((resolve) => { this.markLoaded = resolve })
 
-  constructor (private readonly options: FollowerOptions) {}
+  private sweeper: NodeJS.Timeout | null = null
 
-  /** Loads, then follows, in the background, retrying whatever fails. */
+  constructor (private readonly options: FollowerOptions) {
+    // Failures show in the follower's own warnings; an unheard error event would go to stderr.
+    options.reader.on('error', (err: Error) => { options.log.debug({ err: err.message }, 'revocation log reader: connection error') })
+  }
+
+  /** Loads, then follows, in the background, retrying whatever fails; expired entries are swept. */
   start (): void {
+    this.sweeper = setInterval(() => { this.set.sweep(this.options.clock()) }, SWEEP_INTERVAL_MS).unref()
     this.running = this.follow()
   }
 
@@ -60,12 +67,15 @@ export class RevocationLogFollower {
 
   async stop (): Promise<void> {
     this.stopped = true
+    if (this.sweeper !== null) clearInterval(this.sweeper)
     this.options.reader.disconnect()
     await this.running
   }
 
   private async follow (): Promise<void> {
     let mustCheckGap = false
+    // A lazily connecting reader refuses commands (no offline queue) until connected.
+    if (this.options.reader.status === 'wait') await this.options.reader.connect().catch(() => {})
     while (!this.stopped) {
       try {
         if (!this.loaded || (mustCheckGap && await this.logLostEntries())) await this.reload()

@@ -18,6 +18,9 @@ export interface TcpFaultProxy {
 export async function startTcpFaultProxy (targetPort: number): Promise<TcpFaultProxy> {
   let mode: 'pass' | 'cut' | 'pause' = 'pass'
   const pairs = new Set<[Socket, Socket]>()
+  // pipe() resumes a paused socket, so a paused proxy unpipes; restore() pipes again.
+  const flow = ([client, upstream]: [Socket, Socket]): void => { client.pipe(upstream); upstream.pipe(client) }
+  const hold = ([client, upstream]: [Socket, Socket]): void => { client.unpipe(upstream); upstream.unpipe(client); client.pause(); upstream.pause() }
   const server = createServer((client) => {
     if (mode === 'cut') {
       client.destroy()
@@ -26,23 +29,30 @@ export async function startTcpFaultProxy (targetPort: number): Promise<TcpFaultP
     const upstream = connect(targetPort, '127.0.0.1')
     const pair: [Socket, Socket] = [client, upstream]
     pairs.add(pair)
-    if (mode === 'pause') { client.pause(); upstream.pause() }
-    client.pipe(upstream)
-    upstream.pipe(client)
+    if (mode === 'pause') hold(pair)
+    else flow(pair)
     const drop = (): void => { client.destroy(); upstream.destroy(); pairs.delete(pair) }
     client.on('error', drop).on('close', drop)
     upstream.on('error', drop).on('close', drop)
   })
   server.listen(0, '127.0.0.1')
   await new Promise((resolve) => server.once('listening', resolve))
-  const eachSocket = (fn: (socket: Socket) => void): void => { for (const pair of pairs) pair.forEach(fn) }
   return {
     port: (server.address() as { port: number }).port,
-    cut () { mode = 'cut'; eachSocket((socket) => socket.destroy()) },
-    pause () { mode = 'pause'; eachSocket((socket) => socket.pause()) },
-    restore () { mode = 'pass'; eachSocket((socket) => socket.resume()) },
+    cut () {
+      mode = 'cut'
+      for (const pair of pairs) pair.forEach((socket) => socket.destroy())
+    },
+    pause () {
+      mode = 'pause'
+      pairs.forEach(hold)
+    },
+    restore () {
+      if (mode === 'pause') pairs.forEach(flow)
+      mode = 'pass'
+    },
     async close () {
-      eachSocket((socket) => socket.destroy())
+      for (const pair of pairs) pair.forEach((socket) => socket.destroy())
       await new Promise((resolve) => server.close(resolve))
     }
   }
