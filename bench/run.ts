@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import autocannon from 'autocannon'
 import { createSigner } from 'fast-jwt'
@@ -18,9 +18,14 @@ const USERS = 10_000
 const REVOCATIONS = 100_000
 const PROPAGATION_SAMPLES = Number(process.env.BENCH_PROPAGATION_SAMPLES ?? 200)
 const SECRET = 'bench-secret-that-is-long-enough-for-hs256'
+/** Linux reports process CPU time in clock ticks of 1/100 s. */
+const CLOCK_TICKS = 100
 
-interface Target { name: string, url: string }
-interface Sample { rps: number, p50: number, p99: number, non2xx: number }
+interface Target { name: string, url: string, pid?: number }
+interface Sample { rps: number, p50: number, p99: number, non2xx: number, cpuMicrosPerRequest?: number }
+
+/** The fixed rate at which CPU per request is measured: below what every target sustains here. */
+const FIXED_RATE = 2_000
 
 async function main (): Promise<void> {
   const redisPort = await freePort()
@@ -35,8 +40,8 @@ async function main (): Promise<void> {
   const targets: Target[] = []
   const add = async (name: string, file: string, env: Record<string, string>): Promise<void> => {
     const port = await freePort()
-    await startProcess(name, ...tsNode(file), { PORT: String(port), UPSTREAM: upstream, ...env }, { url: `http://127.0.0.1:${port}/healthz` })
-    targets.push({ name, url: `http://127.0.0.1:${port}/api/orders` })
+    const child = await startProcess(name, ...tsNode(file), { PORT: String(port), UPSTREAM: upstream, ...env }, { url: `http://127.0.0.1:${port}/healthz` })
+    targets.push({ name, url: `http://127.0.0.1:${port}/api/orders`, pid: child.pid as number })
   }
   const gatewayEnv = { HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: SECRET, UPSTREAMS: `/api=${upstream}`, REDIS_URL: redisUrl }
   await add('(1) bare Fastify + http-proxy, no auth', 'bench/targets/bare-proxy.ts', {})
@@ -54,6 +59,16 @@ async function main (): Promise<void> {
     for (const target of order) samples.get(target.name)?.push(await load(target, tokens, SECONDS))
     process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`)
   }
+  // Throughput on two shared cores also measures the load generator's share; CPU time per
+  // request at a fixed rate is the steadier comparison (nginx runs in worker processes: left out).
+  const cpu = new Map<string, number[]>()
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const target of targets.filter((t) => t.pid !== undefined)) {
+      const before = cpuMillis(target.pid as number)
+      const sample = await load(target, tokens, SECONDS, FIXED_RATE)
+      cpu.set(target.name, [...(cpu.get(target.name) ?? []), (cpuMillis(target.pid as number) - before) * 1000 / (sample.rps * SECONDS)])
+    }
+  }
 
   const propagation = await measurePropagation({ gatewayEnv, tokens: tokens.fresh, samples: PROPAGATION_SAMPLES })
   const memoryEnv = { REDIS_URL: redisUrl, BENCH_MIRROR_ENTRIES: process.env.BENCH_MIRROR_ENTRIES ?? '1000000' }
@@ -61,17 +76,18 @@ async function main (): Promise<void> {
   await runToEnd('mirror-seed', process.execPath, ['--import', 'tsx', 'bench/mirror-memory.ts', 'seed'], memoryEnv, 300_000)
   const memory = resultOf(await runToEnd('mirror-memory', process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/mirror-memory.ts', 'measure'], memoryEnv, 300_000))
 
-  const report = formatReport(targets, samples, propagation, memory)
+  const report = formatReport(targets, samples, cpu, propagation, memory)
   process.stdout.write(report)
   writeFileSync('bench/results/latest.md', report)
 }
 
 /** One load run: 50 connections, each request with a token drawn at random from the mix. */
-async function load (target: Target, tokens: Tokens, seconds: number): Promise<Sample> {
+async function load (target: Target, tokens: Tokens, seconds: number, overallRate?: number): Promise<Sample> {
   const result = await autocannon({
     url: target.url,
     connections: CONNECTIONS,
     duration: seconds,
+    ...(overallRate !== undefined && { overallRate }),
     requests: [{
       setupRequest: (request: { headers?: Record<string, string> }) => {
         request.headers = { ...request.headers, authorization: `Bearer ${tokens.mix[Math.floor(Math.random() * tokens.mix.length)] as string}` }
@@ -107,24 +123,32 @@ async function seed (redisUrl: string): Promise<Tokens> {
   return { mix, fresh }
 }
 
+/** CPU time a process has used so far (user + system), in milliseconds, from /proc. */
+function cpuMillis (pid: number): number {
+  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ')
+  return (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS
+}
+
 function resultOf (output: string): Record<string, number> {
   const line = output.split('\n').find((l) => l.startsWith('RESULT ')) ?? 'RESULT {}'
   return JSON.parse(line.slice('RESULT '.length)) as Record<string, number>
 }
 
-function formatReport (targets: Target[], samples: Map<string, Sample[]>, propagation: number[], memory: Record<string, number>): string {
+function formatReport (targets: Target[], samples: Map<string, Sample[]>, cpu: Map<string, number[]>, propagation: number[], memory: Record<string, number>): string {
   const bare = median((samples.get(targets[0]?.name ?? '') ?? []).map((s) => s.rps))
   const rows = targets.map((target) => {
     const runs = samples.get(target.name) ?? []
     const rps = median(runs.map((s) => s.rps))
-    return `| ${target.name} | ${Math.round(rps)} | ${(rps / bare).toFixed(2)}x | ${median(runs.map((s) => s.p50))} | ${median(runs.map((s) => s.p99))} | ${runs.map((s) => Math.round(s.rps)).join(' / ')} | ${median(runs.map((s) => s.non2xx))} |`
+    const micros = cpu.get(target.name)
+    const cpuCell = micros === undefined ? 'n/a' : `${Math.round(median(micros))} (${micros.map(Math.round).join(' / ')})`
+    return `| ${target.name} | ${Math.round(rps)} | ${(rps / bare).toFixed(2)}x | ${median(runs.map((s) => s.p50))} | ${median(runs.map((s) => s.p99))} | ${runs.map((s) => Math.round(s.rps)).join(' / ')} | ${median(runs.map((s) => s.non2xx))} | ${cpuCell} |`
   })
   return [
     `Run ${new Date().toISOString()} on ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
     `${ROUNDS} rounds x ${SECONDS} s per target, ${CONNECTIONS} connections, ${USERS * 2} tokens of ${USERS} users, ${REVOCATIONS} live revocations in Redis`,
     '',
-    '| target | req/s (median) | vs (1) | p50 ms | p99 ms | req/s per round | non-2xx per run |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| target | req/s (median) | vs (1) | p50 ms | p99 ms | req/s per round | non-2xx per run | CPU µs per request at ${FIXED_RATE} req/s (median, per round) |`,
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
     `Propagation across 3 mirror instances (${propagation.length} revocations, revoke on one, poll the other two until 401): p50 ${percentile(propagation, 50).toFixed(1)} ms, p99 ${percentile(propagation, 99).toFixed(1)} ms, max ${Math.max(...propagation).toFixed(1)} ms`,

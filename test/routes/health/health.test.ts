@@ -79,3 +79,9 @@ t.test('fail-open requests are counted as such', async (t) => {
   const text = (await app.inject({ url: '/metrics' })).body
   t.equal(sample(text, 'gateway_requests_total{outcome="fail-open"}'), 1)
 })
+
+t.test('an upstream that is down is counted as upstream-error', async (t) => {
+  const down = await startGateway(t, 'http://127.0.0.1:9')
+  await down.inject({ url: '/api/x', headers: bearer(signToken()) })
+  t.equal(sample((await down.inject({ url: '/metrics' })).body, 'gateway_requests_total{outcome="upstream-error"}'), 1)
+})
