@@ -39,7 +39,7 @@ export default fp(async function authenticationPlugin (fastify) {
       blockMs: LOG_BLOCK_MS,
       clock: systemClock,
       log: fastify.log,
-      onApplied: (entry, lagMs) => { fastify.metrics.propagationLag.observe(lagMs / 1000) }
+      onApplied: (_entry, lagMs) => { fastify.metrics.propagationLag.observe(lagMs / 1000) }
     })
     follower.start()
     fastify.addHook('onClose', async () => { await follower.stop() })

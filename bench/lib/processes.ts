@@ -1,19 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createServer } from 'node:net'
+import { freePort } from '../../test/helpers/free-port.js'
+
+export { freePort }
 
 /** Every process the benchmark started, stopped by PID at the end whatever happens. */
 const started = new Set<ChildProcess>()
-
-export async function freePort (): Promise<number> {
-  return await new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 /** Starts a process and waits until `readyUrl` answers (bounded), or its output says `readyText`. */
 export async function startProcess (name: string, command: string, args: string[], env: Record<string, string>, ready: { url?: string, text?: string }): Promise<ChildProcess> {

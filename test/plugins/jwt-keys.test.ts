@@ -33,7 +33,7 @@ for (const { name, pair, algorithm } of keyPairs) {
 t.test('JWKS_URL: keys come from the identity provider, refetched on an unknown kid at most once per cooldown', async (t) => {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
   let fetches = 0
-  const idp = createServer((req, res) => {
+  const idp = createServer((_req, res) => {
     fetches++
     res.setHeader('content-type', 'application/json')
     res.end(JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'key-1', alg: 'RS256', use: 'sig' }] }))

@@ -1,12 +1,11 @@
-import { once } from 'node:events'
 import Fastify from 'fastify'
-import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
 import { MirroredRevocationStore } from '../../../plugins/revocation/mirrored-store.js'
 import { RedisRevocationStore } from '../../../plugins/revocation/redis-store.js'
 import { RevocationLogFollower } from '../../../plugins/revocation/revocation-log-follower.js'
-import type { Clock } from '../../../plugins/revocation/store.js'
 import { eventually } from '../../helpers/eventually.js'
+import { gatewayLikeConnection } from '../../helpers/redis-connection.js'
+import { controlledClock, type ControlledClock } from '../../helpers/clock.js'
 import { startRedisServer } from '../../helpers/redis-server.js'
 import { startTcpFaultProxy } from '../../helpers/tcp-fault-proxy.js'
 
@@ -16,26 +15,12 @@ const RETENTION = 86_405
 const MAX_STALENESS = 30
 const BLOCK_MS = 100
 
-interface ControlledClock { now: Clock, advance: (seconds: number) => void }
-
-function controlledClock (): ControlledClock {
-  let current = NOW
-  return { now: () => current, advance: (seconds) => { current += seconds } }
-}
 
 const redis = await startRedisServer()
 t.teardown(async () => await redis.stop())
 const admin = redis.client()
 t.beforeEach(async () => { await admin.flushall() })
 
-/** A connection set up as the gateway's (plugins/redis/connect-redis.ts): no offline queue, bounded commands. */
-async function connection (t: Test, port: number, commandTimeout = 1_000): Promise<Redis> {
-  const client = new Redis(port, '127.0.0.1', { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout, retryStrategy: (attempt) => Math.min(attempt * 50, 2_000) })
-  client.on('error', () => {})
-  t.teardown(() => { client.disconnect() })
-  await once(client, 'ready')
-  return client
-}
 
 interface MirrorOptions {
   clientPort?: number
@@ -48,12 +33,12 @@ interface MirrorOptions {
 }
 
 /** A mirrored store as plugins/authentication.ts wires it, writing through `admin`; warnings are recorded. */
-async function mirror (t: Test, { clientPort = redis.port, readerPort = redis.port, blockMs = BLOCK_MS, clientTimeoutMs = 1_000, clock = controlledClock(), beforeStart }: MirrorOptions = {}) {
+async function mirror (t: Test, { clientPort = redis.port, readerPort = redis.port, blockMs = BLOCK_MS, clientTimeoutMs = 1_000, clock = controlledClock(NOW), beforeStart }: MirrorOptions = {}) {
   const warnings: string[] = []
   const applied: string[] = []
   const follower = new RevocationLogFollower({
-    client: await connection(t, clientPort, clientTimeoutMs),
-    reader: await connection(t, readerPort, blockMs + 1_000),
+    client: await gatewayLikeConnection(t, clientPort, clientTimeoutMs),
+    reader: await gatewayLikeConnection(t, readerPort, blockMs + 1_000),
     retentionSeconds: RETENTION,
     blockMs,
     clock: clock.now,

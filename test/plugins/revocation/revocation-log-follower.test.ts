@@ -1,4 +1,3 @@
-import { once } from 'node:events'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
@@ -7,6 +6,7 @@ import { RedisRevocationStore } from '../../../plugins/revocation/redis-store.js
 import { RevocationLogFollower } from '../../../plugins/revocation/revocation-log-follower.js'
 import { REVOCATION_LOG_KEY, type LogEntry } from '../../../plugins/revocation/revocation-log.js'
 import { eventually } from '../../helpers/eventually.js'
+import { gatewayLikeConnection } from '../../helpers/redis-connection.js'
 import { startRedisServer } from '../../helpers/redis-server.js'
 import { startTcpFaultProxy } from '../../helpers/tcp-fault-proxy.js'
 
@@ -21,14 +21,6 @@ t.teardown(async () => await redis.stop())
 const admin = redis.client()
 t.beforeEach(async () => { await admin.flushall() })
 
-/** A connection set up as the gateway's (plugins/redis/connect-redis.ts): no offline queue, bounded commands. */
-async function connection (t: Test, port: number, commandTimeout = 1_000): Promise<Redis> {
-  const client = new Redis(port, '127.0.0.1', { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout, retryStrategy: (attempt) => Math.min(attempt * 50, 2_000) })
-  client.on('error', () => {})
-  t.teardown(() => { client.disconnect() })
-  await once(client, 'ready')
-  return client
-}
 
 interface LogRecord { level: number, msg: string, sub?: string }
 
@@ -37,8 +29,8 @@ async function follow (t: Test, { readerPort = redis.port, blockMs = BLOCK_MS } 
   const logs: LogRecord[] = []
   const applied: Array<{ entry: LogEntry, lagMs: number }> = []
   const follower = new RevocationLogFollower({
-    client: await connection(t, redis.port),
-    reader: await connection(t, readerPort, blockMs + 1_000),
+    client: await gatewayLikeConnection(t, redis.port),
+    reader: await gatewayLikeConnection(t, readerPort, blockMs + 1_000),
     retentionSeconds: RETENTION,
     blockMs,
     clock,
@@ -155,7 +147,7 @@ t.test('after its reader was cut', async (t) => {
 
 t.test('stop() resolves at once, even during a blocking read, and disconnects the reader', async (t) => {
   const blockMs = 60_000
-  const reader = await connection(t, redis.port, blockMs + 1_000)
+  const reader = await gatewayLikeConnection(t, redis.port, blockMs + 1_000)
   const follower = new RevocationLogFollower({ client: admin, reader, retentionSeconds: RETENTION, blockMs, clock, log: Fastify().log })
   follower.start()
   const blocked = await eventually(async () => String(await admin.call('CLIENT', 'LIST')), (list) => /flags=b .*cmd=xread/.test(list))
@@ -169,8 +161,8 @@ t.test('stop() resolves at once, even during a blocking read, and disconnects th
 t.test('stop() resolves while Redis is unreachable and the follower keeps retrying', async (t) => {
   const proxy = await startTcpFaultProxy(redis.port)
   t.teardown(proxy.close)
-  const client = await connection(t, proxy.port)
-  const reader = await connection(t, proxy.port, BLOCK_MS + 1_000)
+  const client = await gatewayLikeConnection(t, proxy.port)
+  const reader = await gatewayLikeConnection(t, proxy.port, BLOCK_MS + 1_000)
   proxy.cut()
   const follower = new RevocationLogFollower({ client, reader, retentionSeconds: RETENTION, blockMs: BLOCK_MS, clock, log: Fastify().log })
   follower.start()

@@ -1,5 +1,6 @@
 import { once } from 'node:events'
 import { Redis } from 'ioredis'
+import { controlledClock, type ControlledClock } from '../../helpers/clock.js'
 import t, { type Test } from 'tap'
 import { MemoryRevocationStore } from '../../../plugins/revocation/memory-store.js'
 import { RedisRevocationStore } from '../../../plugins/revocation/redis-store.js'
@@ -10,12 +11,6 @@ import { startRedisServer } from '../../helpers/redis-server.js'
 const START = 1_760_445_296
 const HOUR = 3600
 
-interface ControlledClock { now: () => number, advance: (seconds: number) => void }
-
-function controlledClock (start = START): ControlledClock {
-  let current = start
-  return { now: () => current, advance: (seconds) => { current += seconds } }
-}
 
 interface StoreUnderTest { store: RevocationStore, clock: ControlledClock }
 
@@ -95,7 +90,7 @@ function revocationStoreContract (name: string, create: (t: Test) => Promise<Sto
 }
 
 revocationStoreContract('memory', async (t) => {
-  const clock = controlledClock()
+  const clock = controlledClock(START)
   const store = new MemoryRevocationStore(clock.now)
   t.teardown(() => store.close())
   return { store, clock }
@@ -114,7 +109,7 @@ function failFastClient (port: number): Redis {
 
 async function redisStore (t: Test, timeoutMs = 1000): Promise<StoreUnderTest> {
   await inspect.flushall()
-  const clock = controlledClock()
+  const clock = controlledClock(START)
   const client = failFastClient(redis.port)
   t.teardown(() => client.disconnect())
   await once(client, 'ready')
@@ -124,7 +119,7 @@ async function redisStore (t: Test, timeoutMs = 1000): Promise<StoreUnderTest> {
 revocationStoreContract('redis', redisStore)
 
 t.test('memory: entries are dropped once expired, so memory stays bounded', async (t) => {
-  const clock = controlledClock()
+  const clock = controlledClock(START)
   const store = new MemoryRevocationStore(clock.now)
   t.teardown(() => store.close())
   await store.revokeToken('jti-1', START + 10)
@@ -143,7 +138,7 @@ t.test('memory: entries are dropped once expired, so memory stays bounded', asyn
 })
 
 t.test('memory: sweep keeps entries that have not expired yet', async (t) => {
-  const clock = controlledClock()
+  const clock = controlledClock(START)
   const store = new MemoryRevocationStore(clock.now)
   t.teardown(() => store.close())
   await store.revokeToken('jti-1', START + 10)
@@ -154,7 +149,7 @@ t.test('memory: sweep keeps entries that have not expired yet', async (t) => {
 })
 
 t.test('memory: revoking an id again with an earlier expiry never shortens its revocation', async (t) => {
-  const clock = controlledClock()
+  const clock = controlledClock(START)
   const store = new MemoryRevocationStore(clock.now)
   t.teardown(() => store.close())
   await store.revokeToken('jti-1', START + 100)
@@ -295,7 +290,7 @@ t.test('redis: with the server stopped, every call rejects within the timeout', 
   const client = failFastClient(server.port)
   t.teardown(() => client.disconnect())
   await once(client, 'ready')
-  const clock = controlledClock()
+  const clock = controlledClock(START)
   const store = new RedisRevocationStore(client, { clock: clock.now, timeoutMs })
   await t.resolves(store.ping(), 'reachable before the stop')
 
