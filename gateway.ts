@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import authentication from './plugins/authentication.js'
 import configPlugin from './plugins/config.js'
-import { loadConfig, type Environment, type GatewayConfig } from './plugins/config/load-config.js'
+import { loadConfig, type GatewayConfig } from './plugins/config/load-config.js'
 import errorHandler from './plugins/error-handler.js'
 import { BadUrlError } from './plugins/errors.js'
 import jwt from './plugins/jwt.js'
@@ -65,11 +65,11 @@ export async function buildGateway (config: GatewayConfig): Promise<FastifyInsta
   return app
 }
 
-async function start (env: Environment): Promise<void> {
+async function start (): Promise<void> {
   let app: FastifyInstance
   let config: GatewayConfig
   try {
-    config = loadConfig(env)
+    config = loadConfig()
     app = await buildGateway(config)
   } catch (err) {
     // A misconfiguration stops start-up with a message naming the variable (see ConfigError).
@@ -86,5 +86,5 @@ async function start (env: Environment): Promise<void> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  await start(process.env)
+  await start()
 }

@@ -29,8 +29,11 @@ export interface GatewayConfig {
 
 export type Environment = Record<string, string | undefined>
 
-/** Reads and checks the environment; throws a ConfigError naming the variable on the first problem. */
-export function loadConfig (env: Environment): GatewayConfig {
+/**
+ * Reads and checks the environment (the process's, unless given); throws a ConfigError naming the
+ * variable on the first problem. The only place the gateway reads process.env.
+ */
+export function loadConfig (env: Environment = process.env): GatewayConfig {
   const checked = checkTypes(env)
   return {
     port: checked.PORT,
