@@ -17,7 +17,14 @@ export default fp(async function proxyPlugin (fastify) {
       rewritePrefix,
       // Access is logged by Fastify; the proxy's own per-request info lines would double it.
       disableRequestLogging: true,
-      undici: { headersTimeout: upstreamTimeoutMs, bodyTimeout: upstreamTimeoutMs, connectTimeout: upstreamTimeoutMs },
+      undici: {
+        headersTimeout: upstreamTimeoutMs,
+        bodyTimeout: upstreamTimeoutMs,
+        connectTimeout: upstreamTimeoutMs,
+        // reply-from turns certificate checks off unless told otherwise: an https upstream must
+        // prove who it is (extra CAs: NODE_EXTRA_CA_CERTS).
+        connect: { rejectUnauthorized: true }
+      },
       replyOptions: { rewriteRequestHeaders, onError: sendUpstreamError }
     }
     await fastify.register(fastifyHttpProxy, options)

@@ -1,4 +1,8 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
+import { createServer as createHttpsServer } from 'node:https'
+import { join } from 'node:path'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { freePort } from '../helpers/free-port.js'
@@ -40,4 +44,20 @@ t.test('an upstream that resets the connection answers 502, and the gateway keep
   t.equal(res.json().code, 'GW_ERR_BAD_GATEWAY')
   const status = await app.inject({ url: '/api/v1/auth/revocation-status' })
   t.equal(status.statusCode, 200)
+})
+
+t.test('an https upstream whose certificate is not trusted answers 502: nothing is sent to it', async (t) => {
+  const dir = t.testdir()
+  // A self-signed certificate for 127.0.0.1, made with the openssl of the machine.
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' })
+  let reached = 0
+  const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => { reached++; res.end('secret data') })
+  const url = await listen(server)
+  const app = await startGateway(t, url.replace('http:', 'https:'))
+  const res = await app.inject({ url: '/api/x', headers: bearer(signToken()) })
+  t.equal(res.statusCode, 502)
+  t.equal(res.json().code, 'GW_ERR_BAD_GATEWAY')
+  t.equal(reached, 0, 'the request never reached the impostor')
 })
