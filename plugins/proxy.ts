@@ -1,6 +1,7 @@
 import fastifyHttpProxy, { type FastifyHttpProxyOptions } from '@fastify/http-proxy'
 import fp from 'fastify-plugin'
 import { forwardedHeaders } from './proxy/forwarded-headers.js'
+import { withoutHopByHopHeaders } from './proxy/response-headers.js'
 import { sendUpstreamError } from './proxy/upstream-errors.js'
 
 /**
@@ -25,7 +26,7 @@ export default fp(async function proxyPlugin (fastify) {
         // prove who it is (extra CAs: NODE_EXTRA_CA_CERTS).
         connect: { rejectUnauthorized: true }
       },
-      replyOptions: { rewriteRequestHeaders, onError: sendUpstreamError }
+      replyOptions: { rewriteRequestHeaders, rewriteHeaders: withoutHopByHopHeaders, onError: sendUpstreamError }
     }
     await fastify.register(fastifyHttpProxy, options)
   }

@@ -1,5 +1,9 @@
+import { once } from 'node:events'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { startGateway } from '../helpers/gateway.js'
+import { rawGet, rawRequest } from '../helpers/raw-http.js'
 import { bearer, signToken } from '../helpers/tokens.js'
 import { startUpstream } from '../helpers/upstream.js'
 
@@ -147,4 +151,21 @@ t.test('a sub that cannot travel in a header is refused with a clear 401, never 
     t.equal(res.statusCode, 401, JSON.stringify(sub))
     t.match(res.headers['www-authenticate'], /printable ASCII/)
   }
+})
+
+t.test('the upstream\'s hop-by-hop response headers stay at the gateway, and a client\'s Connection: close is honoured', async (t) => {
+  const chatty = createServer((_req, res) => {
+    res.writeHead(200, { connection: 'keep-alive, x-internal-hop', 'keep-alive': 'timeout=99', 'x-internal-hop': 'secret', 'content-type': 'text/plain' })
+    res.end('hello')
+  })
+  chatty.listen(0, '127.0.0.1')
+  await once(chatty, 'listening')
+  t.teardown(() => { chatty.closeAllConnections(); chatty.close() })
+  const app = await startGateway(t, `http://127.0.0.1:${(chatty.address() as AddressInfo).port}`)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const res = await rawRequest((app.server.address() as AddressInfo).port, rawGet('/api/public/x'))
+  t.equal(res.statusCode, 200, 'answered, and the connection closed as the client asked')
+  t.match(res.body, /hello/)
+  t.notMatch(res.head, /x-internal-hop|timeout=99/i)
+  t.match(res.head, /connection: close/i)
 })
