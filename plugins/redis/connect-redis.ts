@@ -39,5 +39,18 @@ export async function connectRedis (settings: RedisSettings, commandTimeoutMs: n
     throw new ConfigError(variable, `Redis at ${settings.address} is not reachable (${lastError ?? (err as Error).message})`)
   }
   log.info({ redis: settings.address }, 'connected to redis')
+  await warnOfEviction(client, log)
   return client
+}
+
+/**
+ * Every revocation key carries a TTL, so an evicting policy under memory pressure drops
+ * revocations first (volatile-*), or at random (allkeys-*): say so at start-up. Managed Redis
+ * often refuses CONFIG; then nothing can be told.
+ */
+async function warnOfEviction (client: Redis, log: FastifyBaseLogger): Promise<void> {
+  const [, policy] = await client.config('GET', 'maxmemory-policy').catch(() => []) as string[]
+  if (policy !== undefined && policy !== 'noeviction') {
+    log.warn({ maxmemoryPolicy: policy }, `redis maxmemory-policy is ${policy}: under memory pressure Redis may evict revocations; use noeviction`)
+  }
 }
