@@ -18,7 +18,7 @@ export async function connectRedis (settings: RedisSettings, commandTimeoutMs: n
     enableOfflineQueue: false,
     enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
-    commandTimeout: commandTimeoutMs * 4,
+    commandTimeout: commandTimeoutMs,
     connectTimeout: settings.connectTimeoutMs,
     retryStrategy: reconnectDelayMs,
     ...(settings.host !== undefined && { host: settings.host, port: settings.port, db: settings.db }),
