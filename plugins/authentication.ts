@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { LOG_BLOCK_MS } from './config/defaults.js'
 import { publicPathMatcher } from './authentication/public-path.js'
 import { MirroredRevocationStore } from './revocation/mirrored-store.js'
+import { EpochWatch, RedisEpoch } from './revocation/redis-epoch.js'
 import { RevocationLogFollower } from './revocation/revocation-log-follower.js'
 import { systemClock } from './revocation/store.js'
 import revocation, { RedisRevocationStore, type RevocationStore } from './revocation.js'
@@ -14,7 +15,7 @@ export default fp(async function authenticationPlugin (fastify) {
   const { config } = fastify
   const isPublicPath = publicPathMatcher(config.publicPaths)
   await fastify.register(revocation, {
-    store: chooseStore(),
+    store: await chooseStore(),
     failMode: config.revocation.failMode,
     maxTokenTtlSeconds: config.jwt.maxTtlSeconds,
     clockToleranceSeconds: config.jwt.clockToleranceSeconds,
@@ -23,14 +24,19 @@ export default fp(async function authenticationPlugin (fastify) {
   })
 
   /** Redis mirrored in memory (default), Redis per request (strict), or the embedded store. */
-  function chooseStore (): RevocationStore | undefined {
+  async function chooseStore (): Promise<RevocationStore | undefined> {
     if (!fastify.hasDecorator('redis')) {
       fastify.log.warn('no REDIS_URL or REDIS_HOST set: revocations are kept in memory, for this one instance only, and lost on restart')
       return undefined
     }
     const retentionSeconds = config.jwt.maxTtlSeconds + config.jwt.clockToleranceSeconds
-    const writer = new RedisRevocationStore(fastify.redis, { timeoutMs: config.revocation.timeoutMs, logRetentionSeconds: retentionSeconds })
-    if (config.revocation.consistency === 'strict') return writer
+    const epoch = await RedisEpoch.join(fastify.redis)
+    const writerOptions = { timeoutMs: config.revocation.timeoutMs, logRetentionSeconds: retentionSeconds }
+    if (config.revocation.consistency === 'strict') {
+      const epochWatch = new EpochWatch(epoch, fastify.redis, () => { fastify.log.error('Redis lost its revocations (restarted empty): checks fail until a mirror instance restores them') })
+      return new RedisRevocationStore(fastify.redis, { ...writerOptions, epochWatch })
+    }
+    const writer = new RedisRevocationStore(fastify.redis, writerOptions)
     const follower = new RevocationLogFollower({
       client: fastify.redis,
       // A blocking read holds its connection, so it gets one of its own, with room for the wait.
@@ -39,6 +45,7 @@ export default fp(async function authenticationPlugin (fastify) {
       blockMs: LOG_BLOCK_MS,
       clock: systemClock,
       log: fastify.log,
+      epoch,
       onApplied: (_entry, lagMs) => { fastify.metrics.propagationLag.observe(lagMs / 1000) }
     })
     follower.start()

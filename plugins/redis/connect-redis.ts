@@ -36,7 +36,7 @@ export async function connectRedis (settings: RedisSettings, commandTimeoutMs: n
   } catch (err) {
     client.disconnect()
     const variable = settings.url === undefined ? 'REDIS_HOST' : 'REDIS_URL'
-    throw new ConfigError(variable, `Redis at ${settings.address} is not reachable (${lastError ?? (err as Error).message})`)
+    throw new ConfigError(variable, `Redis at ${settings.address} is not reachable (${[lastError, (err as Error).message].find((reason) => reason !== undefined) as string})`)
   }
   log.info({ redis: settings.address }, 'connected to redis')
   await warnOfEviction(client, log)

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis'
 import { formatMarker, isReadableMarker, markerTime } from './marker-time.js'
 import { REVOKED_VALUE, revokedTokenKey, userMarkerKey } from './redis-keys.js'
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_MAX_TTL_SECONDS, DEFAULT_REVOCATION_TIMEOUT_MS } from '../config/defaults.js'
+import type { EpochWatch } from './redis-epoch.js'
 import { appendToLog, type LogEntry } from './revocation-log.js'
 import { withTimeout } from '../shared/with-timeout.js'
 import { systemClock, type Clock, type RevocationStore } from './store.js'
@@ -13,6 +14,8 @@ export interface RedisStoreOptions {
   logRetentionSeconds?: number
   /** @default the system clock */
   clock?: Clock
+  /** Fails checks while Redis is known to have lost its data. @default none */
+  epochWatch?: EpochWatch
 }
 
 // Both scripts touch one key, so they stay valid on Redis Cluster.
@@ -47,14 +50,17 @@ export class RedisRevocationStore implements RevocationStore {
   private readonly timeoutMs: number
   private readonly logRetentionSeconds: number
   private readonly now: Clock
+  private readonly epochWatch: EpochWatch | undefined
 
   constructor (private readonly client: Redis, options: RedisStoreOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REVOCATION_TIMEOUT_MS
     this.logRetentionSeconds = options.logRetentionSeconds ?? DEFAULT_MAX_TTL_SECONDS + DEFAULT_CLOCK_TOLERANCE_SECONDS
     this.now = options.clock ?? systemClock
+    this.epochWatch = options.epochWatch
   }
 
   async isRevoked (tokenId: string, sub: string, iat: number): Promise<boolean> {
+    this.epochWatch?.assertIntact(this.now() * 1000)
     const [token, marker] = await this.bounded(Promise.all([
       this.client.get(revokedTokenKey(tokenId)),
       this.client.get(userMarkerKey(sub))

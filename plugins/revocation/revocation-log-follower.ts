@@ -1,7 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
-import { markerTime } from './marker-time.js'
-import { REVOKED_TOKEN_PREFIX, USER_MARKER_PREFIX } from './redis-keys.js'
+import { formatMarker, markerTime } from './marker-time.js'
+import type { RedisEpoch } from './redis-epoch.js'
+import { REVOKED_TOKEN_PREFIX, REVOKED_VALUE, USER_MARKER_PREFIX, revokedTokenKey, userMarkerKey } from './redis-keys.js'
 import { entryTimeMs, isAfter, parseLogEntry, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
 import { RevocationSet } from './revocation-set.js'
 import { SWEEP_INTERVAL_MS } from './memory-store.js'
@@ -20,9 +21,12 @@ export interface FollowerOptions {
   log: FastifyBaseLogger
   /** Called for each entry applied from the log, with the time since Redis appended it. */
   onApplied?: (entry: LogEntry, lagMs: number) => void
+  /** Tells whether Redis lost its data (restarted empty) while this instance was away. */
+  epoch?: RedisEpoch
 }
 
 const SCAN_COUNT = 5_000
+const RESTORE_BATCH = 5_000
 const READ_COUNT = 1_000
 const RETRY_DELAY_MS = 200
 
@@ -48,11 +52,16 @@ export class RevocationLogFollower {
   readonly whenLoaded: Promise<void>
 
   private sweeper: NodeJS.Timeout | null = null
+  /** Set by a failed read or a reconnect: Redis may have lost entries, or everything. */
+  private reconnected = false
 
   constructor (private readonly options: FollowerOptions) {
     this.whenLoaded = new Promise<void>((resolve) => { this.markLoaded = resolve })
     // Failures show in the follower's own warnings; an unheard error event would go to stderr.
     options.reader.on('error', (err: Error) => { options.log.debug({ err: err.message }, 'revocation log reader: connection error') })
+    // ioredis resends a read cut by a reconnect, so a short outage may raise no error at all:
+    // every reconnect is a reason to check what Redis still holds.
+    options.reader.on('ready', () => { this.reconnected = true })
   }
 
   /** Loads, then follows, in the background, retrying whatever fails; expired entries are swept. */
@@ -74,17 +83,19 @@ export class RevocationLogFollower {
   }
 
   private async follow (): Promise<void> {
-    let mustCheckGap = false
     // A lazily connecting reader refuses commands (no offline queue) until connected.
     if (this.options.reader.status === 'wait') await this.options.reader.connect().catch(() => {})
+    this.reconnected = false
     while (!this.stopped) {
       try {
-        if (!this.loaded || (mustCheckGap && await this.logLostEntries())) await this.reload()
-        mustCheckGap = false
+        const check = this.reconnected
+        this.reconnected = false
+        if (check && this.loaded) await this.restoreWhatRedisLost()
+        if (!this.loaded || (check && await this.logLostEntries())) await this.reload()
         await this.readOnce()
       } catch (err) {
         if (this.stopped) return
-        mustCheckGap = true
+        this.reconnected = true
         this.options.log.warn({ err: (err as Error).message }, 'revocation mirror: Redis failed, retrying')
         await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS))
       }
@@ -103,6 +114,29 @@ export class RevocationLogFollower {
       }
       this.lastId = id
     }
+  }
+
+  /**
+   * Redis restarted empty: this instance still holds every live revocation in its mirror, so it
+   * writes them back (keys only extend, so several instances doing it at once is harmless),
+   * then restores the epoch. The reload that follows merges what the others wrote back.
+   */
+  private async restoreWhatRedisLost (): Promise<void> {
+    const { epoch, client, log } = this.options
+    if (epoch === undefined || await epoch.intact()) return
+    const now = this.options.clock()
+    const live = [...this.set.entries()].filter((entry) => entry.expiresAt > now)
+    for (let start = 0; start < live.length; start += RESTORE_BATCH) {
+      const pipeline = client.pipeline()
+      for (const entry of live.slice(start, start + RESTORE_BATCH)) {
+        const ttl = Math.ceil(entry.expiresAt - now)
+        if (entry.kind === 'token') pipeline.set(revokedTokenKey(entry.id), REVOKED_VALUE, 'EX', ttl)
+        else pipeline.set(userMarkerKey(entry.id), formatMarker(entry.revokedBefore), 'EX', ttl)
+      }
+      await pipeline.exec()
+    }
+    await epoch.restore()
+    log.error({ restored: live.length }, 'Redis lost its revocations (restarted empty); this instance wrote back the ones it held')
   }
 
   /** Whether entries after the last one seen may be gone: the log starts later, or vanished. */

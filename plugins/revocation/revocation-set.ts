@@ -40,6 +40,12 @@ export class RevocationSet {
     this.markers.set(sub, { revokedBefore, expiresAt })
   }
 
+  /** Every entry, as epoch seconds: what a mirror writes back into a Redis that lost them. */
+  * entries (): Generator<{ kind: 'token', id: string, expiresAt: number } | { kind: 'user', id: string, revokedBefore: number, expiresAt: number }> {
+    for (const [id, expiry] of this.tokens) yield { kind: 'token', id, expiresAt: expiry + BASE }
+    for (const [id, marker] of this.markers) yield { kind: 'user', id, ...marker }
+  }
+
   get size (): number {
     return this.tokens.size + this.markers.size
   }
