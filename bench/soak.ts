@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createSigner } from 'fast-jwt'
+import { freePort, startProcess, stopAll, stopProcess, tsNode } from './lib/processes.js'
+
+// `npm run soak`: two gateway instances (mirror mode) on one Redis with AOF, a steady load with
+// one request in ten malformed, revocations and revoke-alls interleaved, and Redis restarted
+// every minute. Counts, after each revocation's propagation bound, requests carrying a revoked
+// token that were forwarded (must be 0) and valid tokens refused (must be 0); reports RSS.
+// Bounded: SOAK_SECONDS (default 600) of load, then every process is stopped by its PID.
+const SECONDS = Number(process.env.SOAK_SECONDS ?? 600)
+const RESTART_EVERY_MS = 60_000
+const REVOKE_EVERY_MS = 200
+const WORKERS = 16
+const USERS = 2_000
+/** Longer than any propagation measured (p99 ~7 ms), so that a late forward is a real fault. */
+const PROPAGATION_BOUND_MS = 250
+const SECRET = 'soak-secret-that-is-long-enough-for-hs256'
+
+interface Token { token: string, jti: string, sub: string, iat: number }
+
+const sign = createSigner({ key: SECRET, algorithm: 'HS256', expiresIn: 3_600_000 })
+const mint = (sub: string): Token => {
+  const jti = randomUUID()
+  return { token: sign({ sub, jti }), jti, sub, iat: Math.floor(Date.now() / 1000) }
+}
+
+const revokedAt = new Map<string, number>() // jti -> when its revocation was acknowledged
+const userRevokedAt = new Map<string, { at: number, before: number }>() // sub -> revoke-all
+const forwardedAt: Array<{ jti: string, sub: string, iat: number, at: number }> = []
+/** Tokens and users whose revocation has been sent: a refusal of them is expected from then on. */
+const revoking = new Set<string>()
+
+async function main (): Promise<void> {
+  const upstream = createServer((req, res) => {
+    const payload = JSON.parse(Buffer.from((req.headers.authorization ?? '..').split('.')[1] ?? '', 'base64url').toString() || '{}') as { jti?: string, sub?: string, iat?: number }
+    if (payload.jti !== undefined) forwardedAt.push({ jti: payload.jti, sub: payload.sub as string, iat: payload.iat as number, at: performance.now() })
+    res.end('ok')
+  })
+  upstream.listen(0, '127.0.0.1')
+  await new Promise((resolve) => upstream.once('listening', resolve))
+
+  const redisPort = await freePort()
+  const redisDir = mkdtempSync(join(tmpdir(), 'soak-redis-'))
+  const redisArgs = ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', redisDir]
+  let redis = await startProcess('redis', 'redis-server', redisArgs, {}, { text: 'Ready to accept' })
+
+  const gateways: Array<{ url: string, pid: number }> = []
+  for (let i = 0; i < 2; i++) {
+    const port = await freePort()
+    const child = await startProcess(`gateway-${i}`, ...tsNode('gateway.ts'), {
+      PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error', JWT_SECRET: SECRET, REVOKE_RATE_LIMIT_MAX: '100000',
+      UPSTREAMS: `/api=http://127.0.0.1:${(upstream.address() as AddressInfo).port}`, REDIS_URL: `redis://127.0.0.1:${redisPort}`
+    }, { url: `http://127.0.0.1:${port}/readyz` })
+    gateways.push({ url: `http://127.0.0.1:${port}`, pid: child.pid as number })
+  }
+  const rssStart = gateways.map((g) => rssKiB(g.pid))
+
+  const tokens = Array.from({ length: USERS }, (_, i) => mint(`user-${i}`))
+  const counts = { requests: 0, malformed: 0, refusedValid: 0, revokedForwarded: 0, revocations: 0, revocations503: 0, restarts: 0, errors: 0 }
+  const end = performance.now() + SECONDS * 1000
+  let nextRestart = performance.now() + RESTART_EVERY_MS
+
+  const worker = async (): Promise<void> => {
+    while (performance.now() < end) {
+      const gateway = gateways[Math.floor(Math.random() * gateways.length)] as { url: string }
+      const malformed = Math.random() < 0.1
+      const pick = tokens[Math.floor(Math.random() * tokens.length)] as Token
+      const sentAt = performance.now()
+      try {
+        const res = await fetch(`${gateway.url}/api/orders`, { headers: { authorization: `Bearer ${malformed ? `${pick.token.slice(0, -3)}xyz` : pick.token}` } })
+        await res.arrayBuffer()
+        counts.requests++
+        if (malformed) counts.malformed++
+        else if (res.status === 401 && !isRevoked(pick, sentAt)) counts.refusedValid++
+      } catch {
+        counts.errors++
+      }
+    }
+  }
+
+  const revoker = async (): Promise<void> => {
+    while (performance.now() < end) {
+      await new Promise((resolve) => setTimeout(resolve, REVOKE_EVERY_MS))
+      if (performance.now() >= nextRestart) {
+        nextRestart += RESTART_EVERY_MS
+        await stopProcess(redis)
+        redis = await startProcess('redis', 'redis-server', redisArgs, {}, { text: 'Ready to accept' })
+        counts.restarts++
+      }
+      const index = Math.floor(Math.random() * tokens.length)
+      const victim = tokens[index] as Token
+      const all = Math.random() < 0.2
+      const gateway = gateways[index % gateways.length] as { url: string }
+      revoking.add(all ? victim.sub : victim.jti)
+      const res = await fetch(`${gateway.url}/api/v1/auth/${all ? 'revoke-all' : 'revoke'}`, { method: 'POST', headers: { authorization: `Bearer ${victim.token}` } }).catch(() => null)
+      if (res?.status === 200) {
+        counts.revocations++
+        const body = await res.json() as { revoked_before?: number }
+        if (all) userRevokedAt.set(victim.sub, { at: performance.now(), before: body.revoked_before as number })
+        else revokedAt.set(victim.jti, performance.now())
+        // The victim logs in again: a fresh token for the same user, issued after the revocation.
+        await new Promise((resolve) => setTimeout(resolve, all ? 6_000 : 0))
+        tokens[index] = mint(victim.sub)
+      } else {
+        counts.revocations503++
+      }
+    }
+  }
+
+  await Promise.all([...Array.from({ length: WORKERS }, worker), revoker()])
+  for (const forward of forwardedAt) {
+    const tokenAt = revokedAt.get(forward.jti)
+    const userAt = userRevokedAt.get(forward.sub)
+    const late = (at: number | undefined): boolean => at !== undefined && forward.at > at + PROPAGATION_BOUND_MS
+    if (late(tokenAt) || (userAt !== undefined && forward.iat <= userAt.before && late(userAt.at))) counts.revokedForwarded++
+  }
+  const rssEnd = gateways.map((g) => rssKiB(g.pid))
+  upstream.close()
+  process.stdout.write([
+    `Soak ${new Date().toISOString()}: ${SECONDS} s, 2 gateway instances (mirror), ${WORKERS} concurrent clients, Redis (AOF) restarted every ${RESTART_EVERY_MS / 1000} s`,
+    `requests ${counts.requests} (malformed ${counts.malformed}), client errors ${counts.errors}, Redis restarts ${counts.restarts}`,
+    `revocations acknowledged ${counts.revocations}, answered 503 (Redis restarting) ${counts.revocations503}`,
+    `forwarded with a revoked token after ${PROPAGATION_BOUND_MS} ms: ${counts.revokedForwarded}`,
+    `valid tokens refused: ${counts.refusedValid}`,
+    `gateway RSS start ${rssStart.map((k) => `${Math.round(k / 1024)} MiB`).join(', ')}; end ${rssEnd.map((k) => `${Math.round(k / 1024)} MiB`).join(', ')}`,
+    ''
+  ].join('\n'))
+}
+
+/** Whether `pick` was already revoked (by id or by its user) when the request was sent. */
+function isRevoked (pick: Token, sentAt: number): boolean {
+  const userAt = userRevokedAt.get(pick.sub)
+  // A revocation sent (even if not yet acknowledged, or answered 503 after storing) may refuse it.
+  return revoking.has(pick.jti) || (revoking.has(pick.sub) && (userAt === undefined || pick.iat <= userAt.before)) || sentAt < 0
+}
+
+function rssKiB (pid: number): number {
+  return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0)
+}
+
+try {
+  await main()
+} finally {
+  await stopAll()
+}
