@@ -19,6 +19,8 @@ export default fp(async function jwtPlugin (fastify) {
       // A client sends the same token many times: a verified token is remembered (never past
       // its exp) instead of checked again. Our own claim checks still run on every request.
       cache: VERIFY_CACHE_SIZE,
+      // The header too, so that the revocation plugin can refuse tokens typed as something else.
+      complete: true,
       // A configured iss or aud must be present too: fast-jwt skips the check of an absent claim.
       requiredClaims: ['exp', 'iat', ...(jwt.issuers.length > 0 ? ['iss'] : []), ...(jwt.audiences.length > 0 ? ['aud'] : [])]
     }

@@ -4,6 +4,7 @@ import {
 } from '../errors.js'
 import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../config/defaults.js'
 import { lifetimeProblem, type LifetimeClaims, type LifetimeRules } from './lifetime-claims.js'
+import { tokenTypeProblem } from './token-type.js'
 import type { Clock, RevocationStore } from './store.js'
 import { tokenIdOf } from './token-id.js'
 
@@ -48,13 +49,14 @@ export function createRevocationService (options: RevocationServiceOptions) {
       throw invalidFrom(err)
     }
     if (payload instanceof Promise) {
-      return payload.then((resolved: Record<string, unknown>) => checkLifetime(token, resolved), (err: unknown) => { throw invalidFrom(err) })
+      return payload.then((resolved: unknown) => checkClaims(token, resolved), (err: unknown) => { throw invalidFrom(err) })
     }
-    return checkLifetime(token, payload as Record<string, unknown>)
+    return checkClaims(token, payload)
   }
 
-  function checkLifetime (token: string, payload: Record<string, unknown>): VerifiedToken {
-    const problem = lifetimeProblem(payload, clock(), options)
+  function checkClaims (token: string, verified: unknown): VerifiedToken {
+    const { header, payload } = splitVerified(verified)
+    const problem = tokenTypeProblem(header) ?? lifetimeProblem(payload, clock(), options)
     if (problem !== null) throw invalid(problem)
     const { sub, iat, exp } = payload as unknown as LifetimeClaims
     // Revoke-all markers have one-second resolution; a fractional iat is read as its second,
@@ -148,6 +150,18 @@ export function createRevocationService (options: RevocationServiceOptions) {
 }
 
 export type RevocationService = ReturnType<typeof createRevocationService>
+
+/**
+ * The verifier's answer: `{header, payload, ...}` when @fastify/jwt verifies with complete: true
+ * (the gateway does, to see `typ`), the payload alone otherwise (an app of its own may not).
+ */
+function splitVerified (verified: unknown): { header: { typ?: unknown }, payload: Record<string, unknown> } {
+  const complete = verified as { header?: { typ?: unknown }, payload?: Record<string, unknown>, signature?: unknown }
+  if (complete.signature !== undefined && complete.header !== undefined && complete.payload !== undefined) {
+    return { header: complete.header, payload: complete.payload }
+  }
+  return { header: {}, payload: verified as Record<string, unknown> }
+}
 
 function refuseIfRevoked (revoked: boolean): true {
   if (revoked) throw withBearerChallenge(new TokenRevokedError(), 'invalid_token', 'token revoked')

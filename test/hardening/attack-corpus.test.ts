@@ -91,6 +91,25 @@ t.test('header parameters that point elsewhere are never fetched (JWKS gateway)'
   t.ok(idpHits <= 2, `the identity provider was asked at most once per cooldown (${idpHits})`)
 })
 
+t.test('a token typed as something else is not an access token (RFC 8725 §3.11)', async (t) => {
+  const app = await startGateway(t, upstream.url)
+  const key = 'test-secret-that-is-long-enough-for-hs256!'
+  await runAttacks(t, app, [
+    { name: 'a DPoP proof', token: () => hmac(key, { alg: 'HS256', typ: 'dpop+jwt' }, claims()) },
+    { name: 'a logout token', token: () => hmac(key, { alg: 'HS256', typ: 'logout+jwt' }, claims()) },
+    { name: 'typ that is not a string', token: () => hmac(key, { alg: 'HS256', typ: 7 }, claims()) }
+  ])
+  t.equal((await app.inject({ url: '/api/orders', headers: bearer(hmac(key, { alg: 'HS256', typ: 'at+jwt' }, claims())) })).statusCode, 200, 'an at+jwt access token passes')
+})
+
+t.test('duplicate JSON keys: the last wins, for the check and for the identity header alike', async (t) => {
+  const app = await startGateway(t, upstream.url)
+  const token = signedText(`{"sub":"alice","sub":"mallory","iat":${now()},"exp":${now() + 600}}`)
+  const res = await app.inject({ url: '/api/orders', headers: bearer(token) })
+  // RFC 7515 §5.2 allows lexically-last parsing; what matters is that there is one reading.
+  t.equal(res.json().headers['x-user-id'], 'mallory')
+})
+
 t.test('claims and time', async (t) => {
   const app = await startGateway(t, upstream.url, { JWT_ISSUER: 'https://id.example', JWT_AUDIENCE: 'api' })
   const ok = { iss: 'https://id.example', aud: 'api' }
@@ -142,6 +161,14 @@ t.test('transport and proxy', async (t) => {
     t.equal(res.statusCode, row.status, `${row.name}: ${row.status}`)
     t.equal(upstream.received.length, before, `${row.name}: not forwarded`)
   }
+  // A GET whose body is a second request: the upstream must see one request, never two.
+  const smuggled = `GET /api/admin HTTP/1.1\r\nHost: a\r\n\r\n`
+  const before = upstream.received.length
+  const get = await rawRequest(port, `GET /api/x HTTP/1.1\r\nHost: a\r\nConnection: close\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${smuggled.length}\r\n\r\n${smuggled}`)
+  t.ok(get.statusCode < 500, `a GET with a body: ${get.statusCode}`)
+  t.ok(upstream.received.length - before <= 1, 'the body never became a second request upstream')
+  t.notOk(upstream.received.slice(before).some((r) => r.url === '/api/admin'), 'no request for /api/admin reached the upstream')
+
   const listed = await fetch(`http://127.0.0.1:${port}/api/x`, { headers: { authorization: `Bearer ${token}`, connection: 'keep-alive, x-user-id', 'x-user-id': 'admin' } })
   t.equal((await listed.json() as { headers: Record<string, string> }).headers['x-user-id'], 'alice', 'an identity header listed in Connection is still replaced by the token\'s sub')
 })
