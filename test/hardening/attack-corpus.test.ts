@@ -169,6 +169,10 @@ t.test('transport and proxy', async (t) => {
   t.ok(upstream.received.length - before <= 1, 'the body never became a second request upstream')
   t.notOk(upstream.received.slice(before).some((r) => r.url === '/api/admin'), 'no request for /api/admin reached the upstream')
 
+  const inCookie = await fetch(`http://127.0.0.1:${port}/api/x`, { headers: { cookie: `token=${token}; access_token=${token}` } })
+  t.equal(inCookie.status, 401, 'a token in a cookie is not read')
+  await inCookie.arrayBuffer()
+
   const listed = await fetch(`http://127.0.0.1:${port}/api/x`, { headers: { authorization: `Bearer ${token}`, connection: 'keep-alive, x-user-id', 'x-user-id': 'admin' } })
   t.equal((await listed.json() as { headers: Record<string, string> }).headers['x-user-id'], 'alice', 'an identity header listed in Connection is still replaced by the token\'s sub')
 })
