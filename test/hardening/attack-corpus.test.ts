@@ -161,6 +161,12 @@ t.test('transport and proxy', async (t) => {
     t.equal(res.statusCode, row.status, `${row.name}: ${row.status}`)
     t.equal(upstream.received.length, before, `${row.name}: not forwarded`)
   }
+  const before400 = upstream.received.length
+  const noBody = await rawRequest(port, `POST /api/x HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${token}\r\nContent-Length: 10\r\n\r\n`, { halfClose: true })
+  t.equal(noBody.statusCode, 400, 'a Content-Length with no body behind it: 400')
+  t.match(JSON.parse(noBody.body), { statusCode: 400 }, 'with a JSON body')
+  t.equal(upstream.received.length, before400, 'and nothing reached the upstream')
+
   // A GET whose body is a second request: the upstream must see one request, never two.
   const smuggled = `GET /api/admin HTTP/1.1\r\nHost: a\r\n\r\n`
   const before = upstream.received.length

@@ -8,7 +8,7 @@ const RAW_TIMEOUT_MS = 5_000
  * Sends bytes exactly as given over a real socket on loopback: for requests no well-behaved
  * client would build (raw paths, repeated headers), which fastify.inject would normalize.
  */
-export async function rawRequest (port: number, request: string): Promise<RawResponse> {
+export async function rawRequest (port: number, request: string, { halfClose = false } = {}): Promise<RawResponse> {
   return await new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     let data = ''
@@ -20,7 +20,9 @@ export async function rawRequest (port: number, request: string): Promise<RawRes
       const [head = '', body = ''] = data.split('\r\n\r\n')
       resolve({ statusCode: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0), head, body })
     })
-    socket.write(request)
+    // halfClose: the client sends nothing more after these bytes, as one that promised a body it never sends.
+    if (halfClose) socket.end(request)
+    else socket.write(request)
   })
 }
 
