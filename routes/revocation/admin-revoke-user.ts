@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { NotAdminError, withBearerChallenge } from '../../plugins/errors.js'
 import type { VerifiedToken } from '../../plugins/revocation.js'
 import type { RevocationRouteOptions } from './index.js'
+import { revokeAllOf } from './revoke-all-of.js'
 
 /** POST /admin/revoke-user/:userId: a security team revokes every token of a user (admin claim required). */
 export default async function adminRevokeUser (fastify: FastifyInstance, { guarded, isAdmin }: RevocationRouteOptions): Promise<void> {
@@ -13,10 +14,6 @@ export default async function adminRevokeUser (fastify: FastifyInstance, { guard
     if (!isAdmin(caller.payload)) {
       throw withBearerChallenge(new NotAdminError(), 'insufficient_scope', 'the admin claim is required')
     }
-    const { userId } = request.params
-    const { revokedBefore } = await fastify.revocation.revokeUser(userId)
-    fastify.metrics.revocations.inc({ kind: 'user' })
-    request.log.info({ sub: userId, revokedBefore, by: caller.sub }, 'all tokens of user revoked by admin')
-    return { message: 'All tokens revoked successfully', user_id: userId, revoked_before: revokedBefore }
+    return await revokeAllOf(fastify, request, request.params.userId)
   })
 }
