@@ -33,7 +33,8 @@ export default fp(async function authenticationPlugin (fastify) {
     const epoch = await RedisEpoch.join(fastify.redis)
     const writerOptions = { timeoutMs: config.revocation.timeoutMs, logRetentionSeconds: retentionSeconds }
     if (config.revocation.consistency === 'strict') {
-      const epochWatch = new EpochWatch(epoch, fastify.redis, () => { fastify.log.error('Redis lost its revocations (restarted empty): checks fail until a mirror instance restores them') })
+      const epochWatch = new EpochWatch(epoch, fastify.redis, () => { fastify.log.error('Redis lost revocations (restarted empty, flushed or rolled back): checks fail until a mirror instance writes them back') })
+      fastify.addHook('onClose', async () => { epochWatch.stop() })
       return new RedisRevocationStore(fastify.redis, { ...writerOptions, epochWatch })
     }
     const writer = new RedisRevocationStore(fastify.redis, writerOptions)

@@ -48,12 +48,21 @@ export default fp(async function metricsPlugin (fastify) {
     registers: [registry],
     collect () { this.set(fastify.revocation.size) }
   })
+  // Before the first load there is no staleness to tell: NaN, not seconds since 1970, and
+  // gateway_revocation_mirror_loaded says 0.
   // eslint-disable-next-line no-new -- registered, read at scrape time
   new Gauge({
     name: 'gateway_revocation_mirror_staleness_seconds',
-    help: 'Seconds since the mirror last heard from Redis (0 without a mirror)',
+    help: 'Seconds since the mirror last heard from Redis (0 without a mirror, NaN before its first load)',
     registers: [registry],
-    collect () { this.set(fastify.revocation.stalenessSeconds) }
+    collect () { this.set(fastify.revocation.stalenessSeconds ?? Number.NaN) }
+  })
+  // eslint-disable-next-line no-new -- registered, read at scrape time
+  new Gauge({
+    name: 'gateway_revocation_mirror_loaded',
+    help: '1 once checks can be answered from the mirror\'s first load (always 1 without a mirror), 0 before',
+    registers: [registry],
+    collect () { this.set(fastify.revocation.stalenessSeconds === null ? 0 : 1) }
   })
   const propagationLag = new Histogram({
     name: 'gateway_revocation_propagation_seconds',

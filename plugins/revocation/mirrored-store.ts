@@ -19,8 +19,8 @@ export class MirroredRevocationStore implements RevocationStore {
   ) {}
 
   isRevoked (tokenId: string, sub: string, iat: number): boolean {
-    if (!this.follower.loaded) throw new Error('revocation mirror not loaded yet')
     const staleness = this.follower.stalenessSeconds()
+    if (staleness === null) throw new Error('revocation mirror not loaded yet')
     if (staleness > this.maxStalenessSeconds) throw new Error(`revocation mirror has not heard from Redis for ${Math.floor(staleness)} s`)
     return this.follower.set.isRevoked(tokenId, sub, iat, this.now())
   }
@@ -39,16 +39,20 @@ export class MirroredRevocationStore implements RevocationStore {
     await this.writer.ping()
   }
 
-  /** Ready once loaded, and while not stale past the limit. */
+  /** Checks are answered from memory: readiness needs no round trip to Redis. */
+  readonly checksInMemory = true
+
+  /** Ready once loaded, and while not stale past the limit, whether or not Redis answers now. */
   get ready (): boolean {
-    return this.follower.loaded && this.follower.stalenessSeconds() <= this.maxStalenessSeconds
+    const staleness = this.follower.stalenessSeconds()
+    return staleness !== null && staleness <= this.maxStalenessSeconds
   }
 
   get whenLoaded (): Promise<void> {
     return this.follower.whenLoaded
   }
 
-  get stalenessSeconds (): number {
+  get stalenessSeconds (): number | null {
     return this.follower.stalenessSeconds()
   }
 

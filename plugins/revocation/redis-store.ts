@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis'
-import { formatMarker, isReadableMarker, markerTime } from './marker-time.js'
-import { REVOKED_VALUE, revokedTokenKey, userMarkerKey } from './redis-keys.js'
+import { markerTime } from './marker-time.js'
+import { extendMarkerKey, extendTokenKey, keySecondsUntil } from './extend-only-writes.js'
+import { revokedTokenKey, userMarkerKey } from './redis-keys.js'
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_MAX_TTL_SECONDS, DEFAULT_REVOCATION_TIMEOUT_MS } from '../config/defaults.js'
 import type { EpochWatch } from './redis-epoch.js'
 import { appendToLog, type LogEntry } from './revocation-log.js'
@@ -17,27 +18,6 @@ export interface RedisStoreOptions {
   /** Fails checks while Redis is known to have lost its data. @default none */
   epochWatch?: EpochWatch
 }
-
-// Both scripts touch one key, so they stay valid on Redis Cluster.
-
-// A revocation only ever lives longer: revoking the same id again (two issuers sharing a jti,
-// say) must not shorten the first revocation. TTL is -2 for a missing key, -1 for one kept forever.
-const REVOKE_UNTIL_LATER = `
-local ttl = redis.call('TTL', KEYS[1])
-if ttl == -1 or ttl >= tonumber(ARGV[2]) then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-return 1`
-
-// Compare-and-set: writes the marker only if the key still holds what was read (ARGV[1], empty
-// for none), so that the later of two concurrent revoke-alls wins.
-const SET_MARKER_IF_UNCHANGED = `
-local current = redis.call('GET', KEYS[1]) or ''
-if current ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
-return 1`
-
-/** How often a revoke-all retries when other writers keep changing the marker. */
-const MARKER_ATTEMPTS = 3
 
 /**
  * Revocations in Redis, shared by every gateway instance. Only single-key commands are used, so
@@ -60,7 +40,7 @@ export class RedisRevocationStore implements RevocationStore {
   }
 
   async isRevoked (tokenId: string, sub: string, iat: number): Promise<boolean> {
-    this.epochWatch?.assertIntact(this.now() * 1000)
+    this.epochWatch?.assertIntact()
     const [token, marker] = await this.bounded(Promise.all([
       this.client.get(revokedTokenKey(tokenId)),
       this.client.get(userMarkerKey(sub))
@@ -75,29 +55,22 @@ export class RedisRevocationStore implements RevocationStore {
    */
   async revokeToken (tokenId: string, expiresAt: number): Promise<void> {
     await this.log({ kind: 'token', id: tokenId, expiresAt })
-    await this.bounded(this.client.eval(REVOKE_UNTIL_LATER, 1, revokedTokenKey(tokenId), REVOKED_VALUE, this.secondsUntil(expiresAt)))
+    await this.bounded(extendTokenKey(this.client, tokenId, keySecondsUntil(expiresAt, this.now())))
   }
 
-  /**
-   * Moves the user's marker forward, never back: an instance whose clock lags, or a marker the
-   * Python service wrote in another zone, must never un-revoke tokens. The times are compared
-   * here, parsed, and written with a compare-and-set.
-   */
+  /** Moves the user's marker forward, never back (see extendMarkerKey), after logging it. */
   async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
     await this.log({ kind: 'user', id: sub, revokedBefore, expiresAt })
-    const key = userMarkerKey(sub)
-    for (let attempt = 0; attempt < MARKER_ATTEMPTS; attempt++) {
-      const current = await this.bounded(this.client.get(key))
-      if (current !== null && isReadableMarker(current) && markerTime(current) >= revokedBefore) return
-      const written = await this.bounded(this.client.eval(SET_MARKER_IF_UNCHANGED, 1, key, current ?? '', formatMarker(revokedBefore), this.secondsUntil(expiresAt)))
-      if (written === 1) return
-    }
-    /* c8 ignore next 2: only when other writers win three compare-and-sets in a row, a race no test can stage */
-    throw new Error(`the revoke-all marker of ${sub} kept changing`)
+    await this.bounded(extendMarkerKey(this.client, sub, revokedBefore, keySecondsUntil(expiresAt, this.now())))
   }
 
   private async log (entry: LogEntry): Promise<void> {
     await this.bounded(appendToLog(this.client, entry, this.logRetentionSeconds, this.now() * 1000))
+  }
+
+  /** False while Redis is known to have lost revocations nobody wrote back (strict mode). */
+  get ready (): boolean {
+    return this.epochWatch?.intact ?? true
   }
 
   async ping (): Promise<void> {
@@ -107,10 +80,5 @@ export class RedisRevocationStore implements RevocationStore {
   /** Rejects when Redis has not answered within the timeout, so that no request waits on it longer. */
   private async bounded<T> (command: Promise<T>): Promise<T> {
     return await withTimeout(command, this.timeoutMs, `Redis did not answer within ${this.timeoutMs} ms`)
-  }
-
-  /** A key's lifetime, rounded up: a revocation may outlive its token by a second, never the reverse. */
-  private secondsUntil (epochSeconds: number): number {
-    return Math.max(1, Math.ceil(epochSeconds - this.now()) + 1)
   }
 }

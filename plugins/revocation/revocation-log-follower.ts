@@ -1,9 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
-import { formatMarker, markerTime } from './marker-time.js'
+import { writeRevocations } from './extend-only-writes.js'
+import { markerTime } from './marker-time.js'
 import type { RedisEpoch } from './redis-epoch.js'
-import { REVOKED_TOKEN_PREFIX, REVOKED_VALUE, USER_MARKER_PREFIX, revokedTokenKey, userMarkerKey } from './redis-keys.js'
-import { entryTimeMs, isAfter, parseLogEntry, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
+import { REVOKED_TOKEN_PREFIX, USER_MARKER_PREFIX } from './redis-keys.js'
+import { entryTimeMs, parseLogEntry, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
 import { RevocationSet } from './revocation-set.js'
 import { SWEEP_INTERVAL_MS } from './memory-store.js'
 import type { Clock } from './store.js'
@@ -26,7 +27,8 @@ export interface FollowerOptions {
 }
 
 const SCAN_COUNT = 5_000
-const RESTORE_BATCH = 5_000
+/** How often a loaded mirror checks that Redis still holds what it saw. */
+const CHECK_INTERVAL_MS = 1_000
 const READ_COUNT = 1_000
 const RETRY_DELAY_MS = 200
 
@@ -54,6 +56,7 @@ export class RevocationLogFollower {
   private sweeper: NodeJS.Timeout | null = null
   /** Set by a failed read or a reconnect: Redis may have lost entries, or everything. */
   private reconnected = false
+  private lastCheckMs = 0
 
   constructor (private readonly options: FollowerOptions) {
     this.whenLoaded = new Promise<void>((resolve) => { this.markLoaded = resolve })
@@ -70,8 +73,9 @@ export class RevocationLogFollower {
     this.running = this.follow()
   }
 
-  /** Seconds since Redis last answered this mirror (a read, even an empty one). */
-  stalenessSeconds (): number {
+  /** Seconds since Redis last answered this mirror (a read, even an empty one); null before the first load. */
+  stalenessSeconds (): number | null {
+    if (!this.loaded) return null
     return (this.options.clock() * 1000 - this.lastHeardMs) / 1000
   }
 
@@ -88,10 +92,12 @@ export class RevocationLogFollower {
     this.reconnected = false
     while (!this.stopped) {
       try {
-        const check = this.reconnected
-        this.reconnected = false
-        if (check && this.loaded) await this.restoreWhatRedisLost()
-        if (!this.loaded || (check && await this.logLostEntries())) await this.reload()
+        if (!this.loaded) await this.reload()
+        else if (this.dueForCheck()) {
+          const state = await this.whatRedisHolds()
+          if (state === 'lost') await this.writeBack()
+          if (state !== 'intact') await this.reload()
+        }
         await this.readOnce()
       } catch (err) {
         if (this.stopped) return
@@ -102,48 +108,86 @@ export class RevocationLogFollower {
     }
   }
 
+  /**
+   * Redis can lose data without any reconnect (FLUSHALL) or come back from an older snapshot
+   * with its epoch intact: so what it holds is checked every second, not only on reconnecting.
+   */
+  private dueForCheck (): boolean {
+    const nowMs = Date.now()
+    if (!this.reconnected && nowMs - this.lastCheckMs < CHECK_INTERVAL_MS) return false
+    this.reconnected = false
+    this.lastCheckMs = nowMs
+    return true
+  }
+
   private async readOnce (): Promise<void> {
     const reply = await this.options.reader.xread('COUNT', READ_COUNT, 'BLOCK', this.options.blockMs, 'STREAMS', REVOCATION_LOG_KEY, this.lastId)
     this.heard()
     const entries = reply?.[0]?.[1] ?? []
+    const applied: LogEntry[] = []
     for (const [id, fields] of entries) {
       const entry = parseLogEntry(fields)
       if (entry !== null) {
         this.apply(this.set, entry)
+        applied.push(entry)
         this.options.onApplied?.(entry, Date.now() - entryTimeMs(id))
       }
       this.lastId = id
     }
+    // The writer of an entry may have failed to write its key (a timeout after the log entry,
+    // answered 503) and be gone: writing the key here too (extend-only, so harmless when it is
+    // there) makes strict instances converge on what every mirror enforces.
+    if (applied.length > 0) await this.writeKeys(applied)
   }
 
   /**
-   * Redis restarted empty: this instance still holds every live revocation in its mirror, so it
-   * writes them back (keys only extend, so several instances doing it at once is harmless),
-   * then restores the epoch. The reload that follows merges what the others wrote back.
+   * Whether Redis still holds what this mirror saw: 'lost' when the epoch is gone or new, or the
+   * last log entry seen vanished while it should still be retained (Redis restarted empty,
+   * flushed, or rolled back to an older snapshot or a lagging replica); 'trimmed' when that entry
+   * was only trimmed away by retention (a long outage).
    */
-  private async restoreWhatRedisLost (): Promise<void> {
-    const { epoch, client, log } = this.options
-    if (epoch === undefined || await epoch.intact()) return
-    const now = this.options.clock()
-    const live = [...this.set.entries()].filter((entry) => entry.expiresAt > now)
-    for (let start = 0; start < live.length; start += RESTORE_BATCH) {
-      const pipeline = client.pipeline()
-      for (const entry of live.slice(start, start + RESTORE_BATCH)) {
-        const ttl = Math.ceil(entry.expiresAt - now)
-        if (entry.kind === 'token') pipeline.set(revokedTokenKey(entry.id), REVOKED_VALUE, 'EX', ttl)
-        else pipeline.set(userMarkerKey(entry.id), formatMarker(entry.revokedBefore), 'EX', ttl)
-      }
-      await pipeline.exec()
-    }
-    await epoch.restore()
-    log.error({ restored: live.length }, 'Redis lost its revocations (restarted empty); this instance wrote back the ones it held')
+  private async whatRedisHolds (): Promise<'intact' | 'trimmed' | 'lost'> {
+    const { client, epoch, clock, retentionSeconds } = this.options
+    const [epochIntact, fromLast] = await Promise.all([
+      epoch === undefined ? true : epoch.intact(),
+      client.xrange(REVOCATION_LOG_KEY, this.lastId, '+', 'COUNT', 1)
+    ])
+    if (!epochIntact) return 'lost'
+    if (this.lastId === '0-0' || fromLast[0]?.[0] === this.lastId) return 'intact'
+    return entryTimeMs(this.lastId) > (clock() - retentionSeconds) * 1000 ? 'lost' : 'trimmed'
   }
 
-  /** Whether entries after the last one seen may be gone: the log starts later, or vanished. */
-  private async logLostEntries (): Promise<boolean> {
-    const [first] = await this.options.client.xrange(REVOCATION_LOG_KEY, '-', '+', 'COUNT', 1)
-    if (first === undefined) return this.lastId !== '0-0'
-    return isAfter(first[0], this.lastId)
+  /**
+   * Redis lost revocations: this instance still holds every live one in its mirror, so it writes
+   * them back, through the log too, so that instances that load later and mirrors that were
+   * paused meanwhile learn them. Keys only extend, so several instances doing it is harmless.
+   * Then it restores the epoch; the reload that follows merges what the others wrote back.
+   */
+  private async writeBack (): Promise<void> {
+    const { client, epoch, log, clock, retentionSeconds } = this.options
+    const now = clock()
+    const live = [...this.set.entries()].filter((entry) => entry.expiresAt > now).map((entry) => this.readable(entry))
+    const failed = await writeRevocations(client, live, { appendToLog: true, retentionSeconds, now })
+    await epoch?.restore()
+    log.error({ restored: live.length, failed }, 'Redis lost revocations (restarted empty, flushed or rolled back); this instance wrote back the ones it held')
+  }
+
+  /**
+   * An unreadable marker (it revokes every token of its user) is written back as a readable
+   * time that revokes no less: after its own expiry plus the longest token lifetime, so later
+   * than the iat of any token it can still meet.
+   */
+  private readable (entry: LogEntry): LogEntry {
+    if (entry.kind === 'token' || Number.isFinite(entry.revokedBefore)) return entry
+    return { ...entry, revokedBefore: Math.ceil(entry.expiresAt) + this.options.retentionSeconds }
+  }
+
+  /** Writes the keys of live entries, extend-only; a failure is logged, never blocks following. */
+  private async writeKeys (entries: LogEntry[]): Promise<void> {
+    const now = this.options.clock()
+    const live = entries.filter((entry) => entry.expiresAt > now)
+    const failed = await writeRevocations(this.options.client, live, { appendToLog: false, retentionSeconds: this.options.retentionSeconds, now })
+    if (failed > 0) this.options.log.error({ failed }, 'revocation mirror: could not write the keys of some logged revocations')
   }
 
   /** Applies a revocation this instance just stored, before its route answers. */
@@ -158,17 +202,40 @@ export class RevocationLogFollower {
     // The log's position is taken before the keys are read: whatever is written during the
     // scan is in the log after it, and is applied again harmlessly (entries only extend).
     const [last] = await client.xrevrange(REVOCATION_LOG_KEY, '+', '-', 'COUNT', 1)
+    const position = last?.[0] ?? '0-0'
     const set = new RevocationSet()
     await this.loadTokens(set)
     await this.loadMarkers(set)
+    // A revocation is logged before its key is written: one logged before the position may have
+    // had no key yet during the scan, or never got one (its key write failed). Replaying the
+    // retained log up to the position misses none, and writes the keys that are missing.
+    await this.writeKeys(await this.replay(set, position))
     for (const entry of this.madeDuringReload) this.apply(set, entry)
     this.madeDuringReload = null
     this.set = set
-    this.lastId = last?.[0] ?? '0-0'
+    this.lastId = position
     this.loaded = true
     this.markLoaded()
     this.heard()
     this.options.log.info({ revocations: set.size }, 'revocation mirror loaded')
+  }
+
+  /** Applies the log up to `until` to `set`; returns the entries the keys did not hold. */
+  private async replay (set: RevocationSet, until: string): Promise<LogEntry[]> {
+    const keyless: LogEntry[] = []
+    let start = '-'
+    for (;;) {
+      const page = await this.options.client.xrange(REVOCATION_LOG_KEY, start, until, 'COUNT', READ_COUNT)
+      for (const [, fields] of page) {
+        const entry = parseLogEntry(fields)
+        if (entry === null) continue
+        if (!set.holds(entry)) keyless.push(entry)
+        this.apply(set, entry)
+      }
+      const lastOfPage = page[page.length - 1]
+      if (lastOfPage === undefined || page.length < READ_COUNT) return keyless
+      start = `(${lastOfPage[0]}`
+    }
   }
 
   private async loadTokens (set: RevocationSet): Promise<void> {

@@ -11,13 +11,20 @@ export type LogEntry =
   | { kind: 'token', id: string, expiresAt: number }
   | { kind: 'user', id: string, revokedBefore: number, expiresAt: number }
 
-/** Appends an entry, trimming what is older than `retentionSeconds`. */
-export async function appendToLog (client: Redis, entry: LogEntry, retentionSeconds: number, nowMs: number): Promise<string | null> {
-  const fields = entry.kind === 'token'
+/** An entry as the stream's flat [name, value, ...] fields. */
+export function logFields (entry: LogEntry): string[] {
+  return entry.kind === 'token'
     ? ['kind', 'token', 'id', entry.id, 'exp', String(entry.expiresAt)]
     : ['kind', 'user', 'id', entry.id, 'rb', String(entry.revokedBefore), 'exp', String(entry.expiresAt)]
+}
+
+/** The oldest entry id an append keeps: what is older than the retention no longer matters. */
+export const logTrimThreshold = (retentionSeconds: number, nowMs: number): string => String(Math.floor(nowMs - retentionSeconds * 1000))
+
+/** Appends an entry, trimming what is older than `retentionSeconds`. */
+export async function appendToLog (client: Redis, entry: LogEntry, retentionSeconds: number, nowMs: number): Promise<string | null> {
   // MINID ~ lets Redis trim whole macro nodes cheaply; what stays a little longer does no harm.
-  return await client.xadd(REVOCATION_LOG_KEY, 'MINID', '~', String(nowMs - retentionSeconds * 1000), '*', ...fields)
+  return await client.xadd(REVOCATION_LOG_KEY, 'MINID', '~', logTrimThreshold(retentionSeconds, nowMs), '*', ...logFields(entry))
 }
 
 /** Reads an entry as XREAD returns it: a flat [name, value, ...] list; null for anything else. */

@@ -19,7 +19,7 @@ export interface RevocationStatus {
   backend: 'redis' | 'memory'
   /** The store answers. */
   healthy: boolean
-  /** Checks can be answered: healthy, and a mirror loaded and not stale. */
+  /** Checks can be answered: a mirror loaded and not stale (whether Redis answers right now or not), or else healthy and Redis known to hold every revocation. */
   ready: boolean
 }
 
@@ -108,13 +108,11 @@ export function createRevocationService (options: RevocationServiceOptions) {
     return await store.isRevoked(token.id, token.sub, token.iat)
   }
 
+  /** One failed ping must not take an instance whose mirror rides out a Redis restart out of service. */
   async function status (): Promise<RevocationStatus> {
-    try {
-      await store.ping()
-      return { backend: store.backend, healthy: true, ready: store.ready ?? true }
-    } catch {
-      return { backend: store.backend, healthy: false, ready: false }
-    }
+    const healthy = await store.ping().then(() => true, () => false)
+    const answerable = store.ready ?? true
+    return { backend: store.backend, healthy, ready: store.checksInMemory === true ? answerable : healthy && answerable }
   }
 
   async function stored (write: Promise<void>): Promise<void> {
@@ -144,8 +142,8 @@ export function createRevocationService (options: RevocationServiceOptions) {
     get failOpenCount () { return failOpenCount },
     /** Revocations held in memory (0 for a store that keeps none). */
     get size () { return store.size ?? 0 },
-    /** Seconds since a mirror last heard from Redis (0 without a mirror). */
-    get stalenessSeconds () { return store.stalenessSeconds ?? 0 }
+    /** Seconds since a mirror last heard from Redis (0 without a mirror, null before its first load). */
+    get stalenessSeconds (): number | null { return store.stalenessSeconds === undefined ? 0 : store.stalenessSeconds }
   }
 }
 

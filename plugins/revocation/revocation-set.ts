@@ -40,6 +40,12 @@ export class RevocationSet {
     this.markers.set(sub, { revokedBefore, expiresAt })
   }
 
+  /** Whether this set already revokes at least what `entry` does. */
+  holds (entry: { kind: 'token', id: string, expiresAt: number } | { kind: 'user', id: string, revokedBefore: number }): boolean {
+    if (entry.kind === 'token') return (this.tokens.get(entry.id) ?? -Infinity) >= compact(entry.expiresAt)
+    return (this.markers.get(entry.id)?.revokedBefore ?? -Infinity) >= entry.revokedBefore
+  }
+
   /** Every entry, as epoch seconds: what a mirror writes back into a Redis that lost them. */
   * entries (): Generator<{ kind: 'token', id: string, expiresAt: number } | { kind: 'user', id: string, revokedBefore: number, expiresAt: number }> {
     for (const [id, expiry] of this.tokens) yield { kind: 'token', id, expiresAt: expiry + BASE }

@@ -17,14 +17,19 @@ export interface RevocationStore {
   revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void>
   /** Resolves when the store can be reached. */
   ping (): Promise<void>
-  /** False while the store cannot answer checks yet (a mirror still loading, or stale). @default true */
+  /** False while the store cannot answer checks (a mirror loading or stale, Redis known to have lost data). @default true */
   readonly ready?: boolean
+  /**
+   * True when checks are answered from memory: then `ready` alone says whether checks can be
+   * answered, and a failed ping (Redis restarting) does not make the instance unready. @default false
+   */
+  readonly checksInMemory?: boolean
   /** Resolves once the store can answer checks (a mirror has loaded). @default at once */
   readonly whenLoaded?: Promise<void>
   /** Revocations held in memory, for metrics. */
   readonly size?: number
-  /** Seconds since a mirror last heard from Redis, for metrics. */
-  readonly stalenessSeconds?: number
+  /** Seconds since a mirror last heard from Redis, for metrics; null before its first load. */
+  readonly stalenessSeconds?: number | null
 }
 
 /** Seconds since the epoch; stores take a clock so that tests can move time. */

@@ -10,7 +10,12 @@ export default async function healthRoutes (fastify: FastifyInstance): Promise<v
   /** The process is alive and serving. */
   fastify.get('/healthz', open, async () => ({ status: 'ok' }))
 
-  /** Ready for traffic: the store answers and, with a mirror, it is loaded and not stale. */
+  /**
+   * Ready for traffic while checks can be answered: with a mirror, loaded and within
+   * REVOCATION_MAX_STALENESS, even while Redis restarts (the mirror rides it out, so the whole
+   * fleet does not leave the load balancer at once); in strict mode, Redis answers and is not
+   * known to have lost revocations. `mirror_staleness_seconds` is null until the mirror has loaded.
+   */
   fastify.get('/readyz', open, async (_request, reply) => {
     const { backend, ready } = await fastify.revocation.status()
     if (!ready) reply.code(503)
