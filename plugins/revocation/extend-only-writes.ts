@@ -75,8 +75,9 @@ export async function writeRevocations (client: Redis, entries: readonly LogEntr
       if (options.appendToLog) pipeline.xadd(REVOCATION_LOG_KEY, 'MINID', '~', logTrimThreshold(options.retentionSeconds, now * 1000), '*', ...logFields(entry))
       if (entry.kind === 'token') pipeline.eval(REVOKE_UNTIL_LATER, 1, revokedTokenKey(entry.id), REVOKED_VALUE, keySecondsUntil(entry.expiresAt, now))
     }
-    const results = await pipeline.exec()
-    failed += (results ?? []).filter(([err]) => err !== null).length
+    // exec() answers null only for a transaction that was discarded; a pipeline always has results.
+    const results = await pipeline.exec() as Array<[Error | null, unknown]>
+    failed += results.filter(([err]) => err !== null).length
     // Markers are few (one per user revoked in full) and need a compare-and-set each.
     const markers = await Promise.allSettled(batch.flatMap((entry) => entry.kind === 'user'
       ? [extendMarkerKey(client, entry.id, entry.revokedBefore, keySecondsUntil(entry.expiresAt, now))]

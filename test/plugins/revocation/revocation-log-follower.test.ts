@@ -185,3 +185,54 @@ t.test('a follower wired as the gateway wires it starts following without a fail
   await eventually(async () => String(await admin.call('CLIENT', 'LIST')), (list) => /cmd=xread/.test(list))
   t.same(logs.filter((line) => line.level >= 40).map((line) => line.msg), [])
 })
+
+t.test('a load replays the whole retained log, page by page, skipping malformed entries', async (t) => {
+  const pipeline = admin.pipeline()
+  for (let i = 0; i < 1_050; i++) pipeline.xadd(REVOCATION_LOG_KEY, '*', 'kind', 'token', 'id', `logged-${i}`, 'exp', String(NOW + 600))
+  pipeline.xadd(REVOCATION_LOG_KEY, '*', 'kind', 'token', 'exp', String(NOW + 600))
+  await pipeline.exec()
+  const { follower } = await follow(t)
+  await follower.whenLoaded
+  t.equal(follower.set.size, 1_050, 'every well-formed entry, none of the malformed one')
+  t.equal(await admin.get('revoked_token:logged-1049'), 'revoked', 'and the keys they lacked are written')
+})
+
+t.test('a logged revocation whose key cannot be written is logged as an error and following goes on', async (t) => {
+  const { follower, logs } = await follow(t)
+  await follower.whenLoaded
+  await admin.hset('user_tokens:hashed', 'not', 'a marker')
+  await admin.xadd(REVOCATION_LOG_KEY, '*', 'kind', 'user', 'id', 'hashed', 'rb', String(NOW), 'exp', String(NOW + 600))
+  await store.revokeToken('after', NOW + 600)
+  t.equal(await eventually(async () => follower.set.isRevoked('after', 'alice', NOW, NOW), (yes) => yes), true)
+  t.equal(follower.set.isRevoked('any', 'hashed', NOW, NOW), true, 'the mirror enforces it all the same')
+  t.ok(logs.some((line) => line.level === 50 && /could not write the keys/.test(line.msg)))
+})
+
+t.test('a log trimmed by retention past its position is reloaded, without a write-back: nothing was lost', async (t) => {
+  // A day and more later: the entry last seen is older than the retention.
+  const later = (): number => Date.now() / 1000 + RETENTION + 60
+  const proxy = await startTcpFaultProxy(redis.port)
+  t.teardown(proxy.close)
+  const logs: LogRecord[] = []
+  const follower = new RevocationLogFollower({
+    client: await gatewayLikeConnection(t, redis.port),
+    reader: await gatewayLikeConnection(t, proxy.port, BLOCK_MS + 1_000),
+    retentionSeconds: RETENTION,
+    blockMs: BLOCK_MS,
+    clock: later,
+    log: Fastify({ logger: { level: 'info', stream: { write: (line: string) => { logs.push(JSON.parse(line)) } } } }).log
+  })
+  follower.start()
+  t.teardown(async () => await follower.stop())
+  await follower.whenLoaded
+  const expiresAt = later() + 600
+  await admin.xadd(REVOCATION_LOG_KEY, '*', 'kind', 'token', 'id', 'seen', 'exp', String(expiresAt))
+  await eventually(async () => follower.set.isRevoked('seen', 'alice', 0, later()), (yes) => yes)
+  proxy.cut()
+  await eventually(async () => logs.some((line) => line.level === 40), (failed) => failed, { attempts: 150 })
+  await admin.set('revoked_token:meanwhile', 'revoked', 'EX', 600)
+  await admin.xtrim(REVOCATION_LOG_KEY, 'MAXLEN', 0)
+  proxy.restore()
+  t.equal(await eventually(async () => follower.set.isRevoked('meanwhile', 'alice', 0, later()), (yes) => yes), true, 'it reloaded from the keys')
+  t.notOk(logs.some((line) => /Redis lost revocations/.test(line.msg)), 'and wrote nothing back')
+})
