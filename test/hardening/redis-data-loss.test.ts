@@ -175,6 +175,24 @@ t.test('defect 4: a strict instance rejoins the epoch a mirror restored into, an
   t.equal(await readiness(), 200, 'and is ready again')
 })
 
+t.test('defect 4: a strict instance joins a new epoch only once it is recorded as restored', async (t) => {
+  const redis = await redisFor(t)
+  const client = redis.client()
+  const strict = await startGateway(t, upstream.url, { REDIS_URL: redis.url, ...STRICT })
+  const valid = signToken({ sub: user() })
+  await client.flushall()
+  t.equal(await eventuallyStatus(strict, valid, 503), 503, 'it noticed the loss')
+  // No mirror held anything: another instance starts on the empty Redis and creates a new epoch.
+  await startGateway(t, upstream.url, { REDIS_URL: redis.url, ...STRICT })
+  const epoch = await client.get('revocation_epoch')
+  await new Promise((resolve) => setTimeout(resolve, 1_200)) // one more of its once-a-second checks
+  t.equal(await statusOf(strict, valid), 503, 'a new epoch alone is not a restore')
+  // The operator's word (see SECURITY.md): whatever could be restored is back.
+  const [seconds] = await client.time()
+  await client.set('revocation_restored', `${epoch as string} ${Number(seconds) * 1000}`)
+  t.equal(await eventuallyStatus(strict, valid, 200), 200, 'then it joins')
+})
+
 t.test('operators: /readyz stays ready through a Redis outage while the mirror is within its staleness', async (t) => {
   const redis = await redisFor(t)
   const mirror = await startGateway(t, upstream.url, { REDIS_URL: redis.url })

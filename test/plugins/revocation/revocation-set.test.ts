@@ -82,3 +82,15 @@ t.test('sweep drops expired token ids a step at a time, so that one sweep never 
   set.sweep(NOW + 1)
   t.equal(set.size, 3, 'a sweep after a finished pass starts over')
 })
+
+t.test('holds() tells whether the set already revokes at least what an entry does', async (t) => {
+  const set = new RevocationSet()
+  set.addToken('jti-1', NOW + 100)
+  set.addMarker('alice', NOW, NOW + 100)
+  t.equal(set.holds({ kind: 'token', id: 'jti-1', expiresAt: NOW + 100 }), true)
+  t.equal(set.holds({ kind: 'token', id: 'jti-1', expiresAt: NOW + 200 }), false, 'not a later expiry')
+  t.equal(set.holds({ kind: 'token', id: 'jti-2', expiresAt: NOW + 100 }), false)
+  t.equal(set.holds({ kind: 'user', id: 'alice', revokedBefore: NOW - 10 }), true)
+  t.equal(set.holds({ kind: 'user', id: 'alice', revokedBefore: NOW + 10 }), false, 'not a later revoke-all')
+  t.equal(set.holds({ kind: 'user', id: 'bob', revokedBefore: NOW }), false)
+})
