@@ -90,7 +90,7 @@ export class EpochWatch {
   }
 
   /** One check; resolves when done, never rejects. */
-  async check (): Promise<void> {
+  private async check (): Promise<void> {
     try {
       const [current, newest, restored] = await Promise.all([
         this.client.get(EPOCH_KEY),

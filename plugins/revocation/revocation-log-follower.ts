@@ -33,10 +33,11 @@ const READ_COUNT = 1_000
 const RETRY_DELAY_MS = 200
 
 /**
- * Keeps a RevocationSet equal to what Redis holds. Loads every live revocation key at start,
- * then follows the revocation log from the last entry it saw. After a failed read it checks
- * whether the log still reaches back to that entry; if it was trimmed away (a long outage) or
- * lost (Redis restarted empty), it reloads in full. Plain pub/sub would lose what was published
+ * Keeps a RevocationSet equal to what Redis holds. Loads every live revocation key and replays
+ * the retained log at start, then follows the log from the last entry it saw. Once a second and
+ * after every reconnect it checks that Redis still holds what it saw: if the log was trimmed past
+ * that entry (a long outage) it reloads; if Redis lost data (restarted empty, flushed, rolled
+ * back) it writes back what it holds, then reloads. Plain pub/sub would lose what was published
  * while disconnected; the log does not.
  */
 export class RevocationLogFollower {
