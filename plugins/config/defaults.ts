@@ -52,6 +52,11 @@ export const DEFAULT_ADMIN_CLAIM = 'roles'
 export const DEFAULT_ADMIN_VALUE = 'admin'
 /** USER_ID_HEADER unset: the upstream learns the caller's sub from `x-user-id`. */
 export const DEFAULT_USER_ID_HEADER = 'x-user-id'
+/**
+ * Forwarded requests also carry the token's `iss` here: with several JWT_ISSUERs, sub `42` of one
+ * is another user than sub `42` of another, and the upstream must be able to tell them apart.
+ */
+export const USER_ISSUER_HEADER = 'x-user-issuer'
 /** REVOCATION_ROUTES_PREFIX unset: the routes of the Python service this gateway replaces. */
 export const DEFAULT_ROUTES_PREFIX = '/api/v1/auth'
 

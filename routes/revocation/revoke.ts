@@ -24,12 +24,12 @@ export default async function revoke (fastify: FastifyInstance, { guarded, isAdm
   }, async function revokeToken (request) {
     const caller = request.verifiedToken as VerifiedToken
     const target = request.body?.token === undefined ? caller : await verifyBodyToken(request.body.token)
-    if (target.sub !== caller.sub && !isAdmin(caller.payload)) {
+    if (target.userKey !== caller.userKey && !isAdmin(caller.payload)) {
       throw withBearerChallenge(new NotYourTokenError(), 'insufficient_scope', 'only an admin may revoke another user\'s token')
     }
     await fastify.revocation.revokeToken(target)
     fastify.metrics.revocations.inc({ kind: 'token' })
-    request.log.info({ tokenId: target.id, sub: target.sub, by: caller.sub }, 'token revoked')
+    request.log.info({ tokenId: target.id, user: target.userKey, by: caller.userKey }, 'token revoked')
     return { message: 'Token revoked successfully', jti: target.id }
   })
 
@@ -49,7 +49,7 @@ export default async function revoke (fastify: FastifyInstance, { guarded, isAdm
       return null
     }
     if (target.id === caller.id) return `tok:${caller.id}`
-    return target.sub === caller.sub || isAdmin(caller.payload) ? `sub:${caller.sub}` : null
+    return target.userKey === caller.userKey || isAdmin(caller.payload) ? `sub:${caller.userKey}` : null
   }
 
   async function verifyBodyToken (token: string): Promise<VerifiedToken> {
