@@ -12,6 +12,7 @@ export const UnknownIssuerError = createError('GW_ERR_UNKNOWN_ISSUER', 'The issu
 export const NotAdminError = createError('GW_ERR_NOT_ADMIN', 'This route needs the admin claim', 403)
 export const NotYourTokenError = createError('GW_ERR_NOT_YOUR_TOKEN', 'Only an admin may revoke another user\'s token', 403)
 export const StoreUnavailableError = createError('GW_ERR_STORE_UNAVAILABLE', 'Revocation store unavailable, try again later', 503)
+export const JwksUnavailableError = createError('GW_ERR_KEYS_UNAVAILABLE', 'The keys that verify tokens are unavailable, try again later', 503)
 export const BadUrlError = createError('GW_ERR_BAD_URL', 'Malformed URL', 400)
 export const BadGatewayError = createError('GW_ERR_BAD_GATEWAY', 'The upstream service could not be reached', 502)
 export const UpstreamTimeoutError = createError('GW_ERR_UPSTREAM_TIMEOUT', 'The upstream service did not answer in time', 504)

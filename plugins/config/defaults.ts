@@ -21,8 +21,19 @@ export const DEFAULT_MAX_TTL_SECONDS = 24 * 60 * 60
 export const JWKS_COOLDOWN_MS = 30_000
 /** JWKS_URL set: a key set is trusted for this long before it is fetched again. */
 export const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000
-/** JWKS_URL set: the longest a fetch of the key set may take. */
-export const JWKS_FETCH_TIMEOUT_MS = 5_000
+/**
+ * JWKS_FETCH_TIMEOUT_MS unset: 2 s for the identity provider to serve its key set. A healthy one
+ * answers in milliseconds; only a request with no usable key set ever waits for a fetch.
+ */
+export const DEFAULT_JWKS_FETCH_TIMEOUT_MS = 2_000
+/**
+ * JWKS_MAX_STALE_SECONDS unset: one hour. While the identity provider cannot be reached, its last
+ * key set is used this long past its cache age, so an outage does not log everyone out; keys it
+ * has withdrawn meanwhile are still accepted that long, so keep it short of your rotation overlap.
+ */
+export const DEFAULT_JWKS_MAX_STALE_SECONDS = 3_600
+/** Retry-After with a 503 when no key set can be had; a failed fetch is not retried sooner. */
+export const JWKS_RETRY_AFTER_SECONDS = 5
 
 /** REVOCATION_FAIL_MODE unset: refuse (503) what cannot be checked; a gateway that fails open is worse than none. */
 export const DEFAULT_FAIL_MODE = 'closed'

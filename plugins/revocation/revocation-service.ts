@@ -50,10 +50,10 @@ export function createRevocationService (options: RevocationServiceOptions) {
       // fast-jwt refuses a payload that is not a JSON object ("The payload must be an object").
       payload = verifyJwt(token)
     } catch (err) {
-      throw invalidFrom(err)
+      throw verificationFailure(err)
     }
     if (payload instanceof Promise) {
-      return payload.then((resolved: unknown) => checkClaims(token, resolved), (err: unknown) => { throw invalidFrom(err) })
+      return payload.then((resolved: unknown) => checkClaims(token, resolved), (err: unknown) => { throw verificationFailure(err) })
     }
     return checkClaims(token, payload)
   }
@@ -182,6 +182,16 @@ function splitVerified (verified: unknown): { header: { typ?: unknown }, payload
 function refuseIfRevoked (revoked: boolean): true {
   if (revoked) throw withBearerChallenge(new TokenRevokedError(), 'invalid_token', 'token revoked')
   return true
+}
+
+/**
+ * Why verification failed: the token is invalid (401), unless no key could be had to check it
+ * (the key set's 503 with Retry-After, which fast-jwt wraps): then the client should try again.
+ */
+function verificationFailure (err: unknown): Error {
+  const cause = (err as { originalError?: { statusCode?: unknown } }).originalError
+  if (cause?.statusCode === 503) return cause as Error
+  return invalidFrom(err)
 }
 
 function invalidFrom (err: unknown): Error {

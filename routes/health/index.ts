@@ -10,16 +10,22 @@ export default async function healthRoutes (fastify: FastifyInstance): Promise<v
   /** The process is alive and serving. */
   fastify.get('/healthz', open, async () => ({ status: 'ok' }))
 
-  /** Ready for traffic: the store answers and, with a mirror, it is loaded and not stale. */
+  /**
+   * Ready for traffic: the store answers and, with a mirror, it is loaded and not stale; with
+   * JWKS_URL, a usable key set is held (`jwks`: ok, stale while the provider is out, unavailable).
+   */
   fastify.get('/readyz', open, async (_request, reply) => {
-    const { backend, ready } = await fastify.revocation.status()
+    const { backend, ready: storeReady } = await fastify.revocation.status()
+    const jwks = fastify.jwks?.check()
+    const ready = storeReady && jwks !== 'unavailable'
     if (!ready) reply.code(503)
     return {
       status: ready ? 'ready' : 'not ready',
       backend,
       consistency: backend === 'memory' ? 'local' : fastify.config.revocation.consistency,
       mirror_staleness_seconds: fastify.revocation.stalenessSeconds,
-      revocations_in_memory: fastify.revocation.size
+      revocations_in_memory: fastify.revocation.size,
+      ...(jwks !== undefined && { jwks })
     }
   })
 
