@@ -56,8 +56,6 @@ export default async function revoke (fastify: FastifyInstance, { guarded, isAdm
     try {
       return await fastify.revocation.verifyToken(token)
     } catch (err) {
-      // No key to check it with (503) is not a bad token.
-      if ((err as { statusCode?: number }).statusCode === 503) throw err
       throw new BodyTokenInvalidError((err as Error).message.replace(/^Invalid token: /, ''))
     }
   }
