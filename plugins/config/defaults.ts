@@ -48,6 +48,11 @@ export const DEFAULT_CONSISTENCY = 'mirror'
 export const DEFAULT_MAX_STALENESS_SECONDS = 30
 /** How long one blocking read of the revocation log waits: the mirror hears from Redis this often. */
 export const LOG_BLOCK_MS = 1_000
+/**
+ * A log line repeated during an outage (store unavailable, fail open, Redis connection errors)
+ * is written at most once per this interval per kind; the next one says how many were held back.
+ */
+export const LOG_REPEAT_INTERVAL_MS = 10_000
 /** Retry-After sent with a 503 when the revocation store is unreachable. */
 export const STORE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 

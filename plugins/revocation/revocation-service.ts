@@ -2,7 +2,8 @@ import type { FastifyBaseLogger } from 'fastify'
 import {
   StoreUnavailableError, TokenInvalidError, TokenRevokedError, UnknownIssuerError, withBearerChallenge, withRetryAfter
 } from '../errors.js'
-import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../config/defaults.js'
+import { LOG_REPEAT_INTERVAL_MS, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../config/defaults.js'
+import { throttledLog } from '../shared/throttled-log.js'
 import { lifetimeProblem, type LifetimeClaims, type LifetimeRules } from './lifetime-claims.js'
 import { tokenTypeProblem } from './token-type.js'
 import type { Clock, RevocationStore } from './store.js'
@@ -41,6 +42,8 @@ export interface RevocationServiceOptions extends LifetimeRules {
 export function createRevocationService (options: RevocationServiceOptions) {
   const { store, verifyJwt, failMode, issuers, clock, log } = options
   const users = userKeys(issuers)
+  // Every request during an outage would log; one line per kind per interval says as much.
+  const outageLog = throttledLog(log, LOG_REPEAT_INTERVAL_MS, () => clock() * 1000)
   let failOpenCount = 0
 
   /** Verifies a token: at once with a static key, through a promise when keys are fetched (JWKS). */
@@ -88,7 +91,7 @@ export function createRevocationService (options: RevocationServiceOptions) {
   function storeFailed (err: unknown): false {
     if (failMode === 'closed') throw unavailable(err)
     failOpenCount++
-    log.warn({ err: (err as Error).message, failMode }, 'revocation not checked: store unavailable, forwarding (fail open)')
+    outageLog.log('warn', 'fail-open', { err: (err as Error).message, failMode }, 'revocation not checked: store unavailable, forwarding (fail open)')
     return false
   }
 
@@ -141,7 +144,7 @@ export function createRevocationService (options: RevocationServiceOptions) {
   }
 
   function unavailable (err: unknown): Error {
-    log.error({ err: (err as Error).message }, 'revocation store unavailable')
+    outageLog.log('error', 'store-unavailable', { err: (err as Error).message }, 'revocation store unavailable')
     return withRetryAfter(new StoreUnavailableError(), STORE_UNAVAILABLE_RETRY_AFTER_SECONDS)
   }
 
