@@ -101,11 +101,29 @@ t.test('the limiter\'s Redis keys name their route and what they count', async (
   const jti = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).jti as string
   t.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/revoke-all', headers: bearer(token) })).statusCode, 200)
   t.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/revoke-all', remoteAddress: '127.0.0.77', headers: bearer('not-a-token') })).statusCode, 401)
-  t.equal((await app.inject({ url: '/api/v1/auth/revocation-status', remoteAddress: '127.0.0.77' })).statusCode, 200)
+  // Healthy or not (a slow ping under load), the call is counted.
+  await app.inject({ url: '/api/v1/auth/revocation-status', remoteAddress: '127.0.0.77' })
   const keys = await app.redis.keys('gateway-rate-limit:*')
   t.ok(keys.includes(`gateway-rate-limit:revoke-all:tok:${jti}`), 'a token revoking itself')
   t.ok(keys.includes('gateway-rate-limit:revoke-all:ip:127.0.0.77'), 'a call without a valid token')
   t.ok(keys.includes('gateway-rate-limit:revocation-status:ip:127.0.0.77'), 'the status route')
   t.notOk(keys.some((key) => key.includes('undefined')), 'no key reads undefined')
   t.ok(await app.redis.pttl(`gateway-rate-limit:revoke-all:tok:${jti}`) > 0, 'counters expire with their window')
+})
+
+t.test('malformed calls to /revoke count per IP, and a token naming itself in the body limits itself', async (t) => {
+  const app = await startGateway(t, upstream.url, { REDIS_URL: redis.url, ...limits })
+  const sub = `user-${randomUUID()}`
+  const caller = signToken({ sub })
+  const malformed: number[] = []
+  for (let i = 0; i < 4; i++) {
+    malformed.push((await app.inject({ method: 'POST', url: '/api/v1/auth/revoke', remoteAddress: '127.0.0.88', headers: bearer(caller), payload: { token: 42 } })).statusCode)
+  }
+  t.same(malformed, [400, 400, 400, 429], 'a body token that is not a string is refused, then limited by IP')
+  const own = await app.inject({ method: 'POST', url: '/api/v1/auth/revoke', headers: bearer(caller), payload: { token: signToken({ sub }) } })
+  t.equal(own.statusCode, 200, 'the user\'s bucket was not spent')
+  const self = signToken({ sub })
+  const jti = JSON.parse(Buffer.from(self.split('.')[1] as string, 'base64url').toString()).jti as string
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/revoke', headers: bearer(self), payload: { token: self } })).statusCode, 200)
+  t.ok(await app.redis.exists(`gateway-rate-limit:revoke:tok:${jti}`), 'counted against the token itself')
 })
