@@ -47,8 +47,8 @@ export interface RevocationPluginOptions {
   /** Seconds of clock skew allowed; must match the tolerance given to @fastify/jwt. @default 5 */
   clockToleranceSeconds?: number
   /**
-   * The trusted issuers. With more than one, the jtis of all but the first are kept per issuer so
-   * that no two issuers' jtis collide; the first keeps plain ids. @default []
+   * The trusted issuers. With more than one, the jtis and subs of all but the first are kept per
+   * issuer so that no two issuers' tokens or users collide; the first keeps plain ids. @default []
    */
   issuers?: readonly string[]
   /** Requests for which this returns true are not checked. @default none */

@@ -21,8 +21,19 @@ export const DEFAULT_MAX_TTL_SECONDS = 24 * 60 * 60
 export const JWKS_COOLDOWN_MS = 30_000
 /** JWKS_URL set: a key set is trusted for this long before it is fetched again. */
 export const JWKS_CACHE_MAX_AGE_MS = 10 * 60_000
-/** JWKS_URL set: the longest a fetch of the key set may take. */
-export const JWKS_FETCH_TIMEOUT_MS = 5_000
+/**
+ * JWKS_FETCH_TIMEOUT_MS unset: 2 s for the identity provider to serve its key set. A healthy one
+ * answers in milliseconds; only a request with no usable key set ever waits for a fetch.
+ */
+export const DEFAULT_JWKS_FETCH_TIMEOUT_MS = 2_000
+/**
+ * JWKS_MAX_STALE_SECONDS unset: one hour. While the identity provider cannot be reached, its last
+ * key set is used this long past its cache age, so an outage does not log everyone out; keys it
+ * has withdrawn meanwhile are still accepted that long, so keep it short of your rotation overlap.
+ */
+export const DEFAULT_JWKS_MAX_STALE_SECONDS = 3_600
+/** Retry-After with a 503 when no key set can be had; a failed fetch is not retried sooner. */
+export const JWKS_RETRY_AFTER_SECONDS = 5
 
 /** REVOCATION_FAIL_MODE unset: refuse (503) what cannot be checked; a gateway that fails open is worse than none. */
 export const DEFAULT_FAIL_MODE = 'closed'
@@ -37,6 +48,11 @@ export const DEFAULT_CONSISTENCY = 'mirror'
 export const DEFAULT_MAX_STALENESS_SECONDS = 30
 /** How long one blocking read of the revocation log waits: the mirror hears from Redis this often. */
 export const LOG_BLOCK_MS = 1_000
+/**
+ * A log line repeated during an outage (store unavailable, fail open, Redis connection errors)
+ * is written at most once per this interval per kind; the next one says how many were held back.
+ */
+export const LOG_REPEAT_INTERVAL_MS = 10_000
 /** Retry-After sent with a 503 when the revocation store is unreachable. */
 export const STORE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5
 
@@ -52,6 +68,11 @@ export const DEFAULT_ADMIN_CLAIM = 'roles'
 export const DEFAULT_ADMIN_VALUE = 'admin'
 /** USER_ID_HEADER unset: the upstream learns the caller's sub from `x-user-id`. */
 export const DEFAULT_USER_ID_HEADER = 'x-user-id'
+/**
+ * Forwarded requests also carry the token's `iss` here: with several JWT_ISSUERs, sub `42` of one
+ * is another user than sub `42` of another, and the upstream must be able to tell them apart.
+ */
+export const USER_ISSUER_HEADER = 'x-user-issuer'
 /** REVOCATION_ROUTES_PREFIX unset: the routes of the Python service this gateway replaces. */
 export const DEFAULT_ROUTES_PREFIX = '/api/v1/auth'
 

@@ -20,6 +20,8 @@ export const envSchema = {
     JWT_PUBLIC_KEY: { type: 'string' },
     JWT_PUBLIC_KEY_FILE: { type: 'string' },
     JWKS_URL: { type: 'string' },
+    JWKS_FETCH_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_JWKS_FETCH_TIMEOUT_MS },
+    JWKS_MAX_STALE_SECONDS: { type: 'integer', minimum: 0, default: defaults.DEFAULT_JWKS_MAX_STALE_SECONDS },
     JWT_ALGORITHMS: { type: 'string' },
     JWT_ISSUER: { type: 'string' },
     JWT_AUDIENCE: { type: 'string' },
@@ -62,6 +64,8 @@ export interface CheckedEnv {
   JWT_PUBLIC_KEY?: string
   JWT_PUBLIC_KEY_FILE?: string
   JWKS_URL?: string
+  JWKS_FETCH_TIMEOUT_MS: number
+  JWKS_MAX_STALE_SECONDS: number
   JWT_ALGORITHMS?: string
   JWT_ISSUER?: string
   JWT_AUDIENCE?: string

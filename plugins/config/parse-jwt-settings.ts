@@ -9,7 +9,14 @@ import { parseList } from './parse-list.js'
 export type JwtKeySource =
   | { kind: 'secret', secret: string }
   | { kind: 'public-key', publicKey: string }
-  | { kind: 'jwks', url: string }
+  | {
+    kind: 'jwks'
+    url: string
+    /** The longest one fetch of the key set may take. */
+    fetchTimeoutMs: number
+    /** How long past its cache age the last key set is used while the provider cannot be reached. */
+    maxStaleSeconds: number
+  }
 
 export type JwtAlgorithm =
   | 'HS256' | 'HS384' | 'HS512' | 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512'
@@ -60,7 +67,7 @@ function readKeySource (env: CheckedEnv): ResolvedKeySource {
     throw new ConfigError(given[1] as string, `only one key source may be set, but ${given.join(' and ')} are`)
   }
   if (env.JWT_SECRET !== undefined && env.JWT_SECRET !== '') return fromSecret(env.JWT_SECRET)
-  if (env.JWKS_URL !== undefined && env.JWKS_URL !== '') return fromJwksUrl(env.JWKS_URL)
+  if (env.JWKS_URL !== undefined && env.JWKS_URL !== '') return fromJwksUrl(env.JWKS_URL, env)
   if (env.JWT_PUBLIC_KEY_FILE !== undefined && env.JWT_PUBLIC_KEY_FILE !== '') {
     return fromPem('JWT_PUBLIC_KEY_FILE', readKeyFile(env.JWT_PUBLIC_KEY_FILE))
   }
@@ -75,7 +82,7 @@ function fromSecret (secret: string): ResolvedKeySource {
   return { keySource: { kind: 'secret', secret }, compatible: { all: HMAC, defaults: HMAC } }
 }
 
-function fromJwksUrl (raw: string): ResolvedKeySource {
+function fromJwksUrl (raw: string, env: CheckedEnv): ResolvedKeySource {
   let url: URL
   try {
     url = new URL(raw)
@@ -86,7 +93,8 @@ function fromJwksUrl (raw: string): ResolvedKeySource {
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
     throw new ConfigError('JWKS_URL', `"${raw}" must use https:// (http:// is accepted on loopback only)`)
   }
-  return { keySource: { kind: 'jwks', url: url.href }, compatible: { all: ASYMMETRIC, defaults: JWKS_DEFAULT_ALGORITHMS } }
+  const keySource: JwtKeySource = { kind: 'jwks', url: url.href, fetchTimeoutMs: env.JWKS_FETCH_TIMEOUT_MS, maxStaleSeconds: env.JWKS_MAX_STALE_SECONDS }
+  return { keySource, compatible: { all: ASYMMETRIC, defaults: JWKS_DEFAULT_ALGORITHMS } }
 }
 
 function readKeyFile (path: string): string {

@@ -1,9 +1,11 @@
 import { ConfigError } from './config-error.js'
+import { USER_ISSUER_HEADER } from './defaults.js'
 
 /** Headers the gateway or HTTP itself depends on: naming one as the identity header would break requests. */
 const RESERVED = new Set([
   'host', 'authorization', 'cookie', 'content-length', 'content-type', 'transfer-encoding', 'connection',
-  'keep-alive', 'te', 'trailer', 'upgrade', 'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host'
+  'keep-alive', 'te', 'trailer', 'upgrade', 'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host',
+  USER_ISSUER_HEADER
 ])
 
 /** Reads USER_ID_HEADER: a header name of its own, lowercased as Node presents headers. */

@@ -1,5 +1,6 @@
 import type { FastifyRequest, RawServerBase, RouteGenericInterface } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
+import { USER_ISSUER_HEADER } from '../config/defaults.js'
 
 /**
  * Headers that describe one hop, not the request (RFC 9110 §7.6.1), which the upstream must not
@@ -10,19 +11,27 @@ import type { IncomingHttpHeaders } from 'node:http'
 const CLIENT_ONLY_HEADERS = ['keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect', 'forwarded']
 
 /**
- * Builds the header rewrite for forwarded requests: identity header set from the verified
- * token only, X-Forwarded-* describing the real client.
+ * Builds the header rewrite for forwarded requests: identity headers (the sub, and its issuer
+ * in USER_ISSUER_HEADER, since two issuers' subs may be equal) set from the verified token
+ * only, X-Forwarded-* describing the real client.
  */
 export function forwardedHeaders (userIdHeader: string) {
   return function rewriteRequestHeaders (request: FastifyRequest<RouteGenericInterface, RawServerBase>, headers: IncomingHttpHeaders): IncomingHttpHeaders {
     // A client-sent copy, also with underscores (which some servers read as dashes), would let
     // a caller claim to be someone else. Node has lowercased every name already.
     delete headers[userIdHeader]
+    delete headers[USER_ISSUER_HEADER]
     for (const name in headers) {
-      if (name.includes('_') && name.replace(/_/g, '-') === userIdHeader) delete headers[name]
+      if (!name.includes('_')) continue
+      const dashed = name.replace(/_/g, '-')
+      if (dashed === userIdHeader || dashed === USER_ISSUER_HEADER) delete headers[name]
     }
     for (const name of CLIENT_ONLY_HEADERS) delete headers[name]
-    if (request.verifiedToken !== null) headers[userIdHeader] = request.verifiedToken.sub
+    const token = request.verifiedToken
+    if (token !== null) {
+      headers[userIdHeader] = token.sub
+      if (typeof token.payload.iss === 'string') headers[USER_ISSUER_HEADER] = token.payload.iss
+    }
     // Fastify's request.ips: the peer, then the client each trusted proxy (TRUST_PROXY) names,
     // nearest first; undefined when no proxy is trusted. A client's own claims are never kept.
     const chain = request.ips ?? [request.socket.remoteAddress as string]

@@ -1,7 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify'
 import { Redis, type RedisOptions } from 'ioredis'
 import { ConfigError } from '../config/config-error.js'
+import { LOG_REPEAT_INTERVAL_MS } from '../config/defaults.js'
 import type { RedisSettings } from '../config/parse-redis-settings.js'
+import { throttledLog } from '../shared/throttled-log.js'
 import { withTimeout } from '../shared/with-timeout.js'
 
 /** Reconnect backoff: 50 ms, 100 ms, ... capped at 2 s, forever. */
@@ -26,9 +28,11 @@ export async function connectRedis (settings: RedisSettings, commandTimeoutMs: n
   }
   const client = settings.url === undefined ? new Redis(options) : new Redis(settings.url, options)
   let lastError: string | undefined
+  // Each reconnect attempt fails with an error while Redis is down: several a second.
+  const connectionLog = throttledLog(log, LOG_REPEAT_INTERVAL_MS)
   client.on('error', (err: Error) => {
     lastError = err.message
-    log.warn({ redis: settings.address, err: err.message }, 'redis connection error')
+    connectionLog.log('warn', 'connection-error', { redis: settings.address, err: err.message }, 'redis connection error')
   })
   try {
     await withTimeout(client.connect(), settings.connectTimeoutMs, `no connection within ${settings.connectTimeoutMs} ms`)

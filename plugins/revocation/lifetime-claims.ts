@@ -15,6 +15,9 @@ export function lifetimeProblem (payload: Record<string, unknown>, nowSeconds: n
   if (typeof sub !== 'string' || sub === '') return 'the sub claim is required'
   // It travels to the upstream in a header, which only carries printable ASCII.
   if (!PRINTABLE_ASCII.test(sub)) return 'the sub claim must be printable ASCII'
+  // A header value loses its surrounding whitespace (RFC 9110 §5.5): " 42" would reach the
+  // upstream as "42", another user than the one whose tokens are revoked as " 42".
+  if (sub.trim() !== sub) return 'the sub claim must not begin or end with whitespace'
   if (typeof iat !== 'number' || !Number.isFinite(iat)) return 'the iat claim must be a number'
   if (typeof exp !== 'number' || !Number.isFinite(exp)) return 'the exp claim must be a number'
   if (iat > nowSeconds + rules.clockToleranceSeconds) return 'the token is issued in the future'

@@ -1,17 +1,21 @@
 import type { FastifyBaseLogger } from 'fastify'
 import {
-  StoreUnavailableError, TokenInvalidError, TokenRevokedError, withBearerChallenge, withRetryAfter
+  StoreUnavailableError, TokenInvalidError, TokenRevokedError, UnknownIssuerError, withBearerChallenge, withRetryAfter
 } from '../errors.js'
-import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../config/defaults.js'
+import { LOG_REPEAT_INTERVAL_MS, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../config/defaults.js'
+import { throttledLog } from '../shared/throttled-log.js'
 import { lifetimeProblem, type LifetimeClaims, type LifetimeRules } from './lifetime-claims.js'
 import { tokenTypeProblem } from './token-type.js'
 import type { Clock, RevocationStore } from './store.js'
 import { tokenIdOf } from './token-id.js'
+import { userKeys } from './user-key.js'
 
 /** A token whose signature and claims checked out. */
 export interface VerifiedToken extends LifetimeClaims {
   /** The id it is revoked under: jti, or `sha256:` of its signed part. */
   id: string
+  /** Its user as revoke-all markers and rate limits know them: sub, kept per issuer (see user-key.ts). */
+  userKey: string
   payload: Record<string, unknown>
 }
 
@@ -28,7 +32,7 @@ export interface RevocationServiceOptions extends LifetimeRules {
   /** Checks signature and standard claims; resolves to the payload (the @fastify/jwt verifier). */
   verifyJwt: (token: string) => unknown
   failMode: 'closed' | 'open'
-  /** The trusted issuers; with several, jtis of all but the first are kept per issuer. */
+  /** The trusted issuers; with several, jtis and subs of all but the first are kept per issuer. */
   issuers: readonly string[]
   clock: Clock
   log: FastifyBaseLogger
@@ -37,6 +41,9 @@ export interface RevocationServiceOptions extends LifetimeRules {
 /** Verification, the revocation check and revocations themselves, apart from any HTTP wiring. */
 export function createRevocationService (options: RevocationServiceOptions) {
   const { store, verifyJwt, failMode, issuers, clock, log } = options
+  const users = userKeys(issuers)
+  // Every request during an outage would log; one line per kind per interval says as much.
+  const outageLog = throttledLog(log, LOG_REPEAT_INTERVAL_MS, () => clock() * 1000)
   let failOpenCount = 0
 
   /** Verifies a token: at once with a static key, through a promise when keys are fetched (JWKS). */
@@ -46,22 +53,23 @@ export function createRevocationService (options: RevocationServiceOptions) {
       // fast-jwt refuses a payload that is not a JSON object ("The payload must be an object").
       payload = verifyJwt(token)
     } catch (err) {
-      throw invalidFrom(err)
+      throw verificationFailure(err)
     }
     if (payload instanceof Promise) {
-      return payload.then((resolved: unknown) => checkClaims(token, resolved), (err: unknown) => { throw invalidFrom(err) })
+      return payload.then((resolved: unknown) => checkClaims(token, resolved), (err: unknown) => { throw verificationFailure(err) })
     }
     return checkClaims(token, payload)
   }
 
   function checkClaims (token: string, verified: unknown): VerifiedToken {
     const { header, payload } = splitVerified(verified)
-    const problem = tokenTypeProblem(header) ?? lifetimeProblem(payload, clock(), options)
+    const problem = tokenTypeProblem(header) ?? lifetimeProblem(payload, clock(), options) ??
+      users.problem(payload.sub as string, payload.iss)
     if (problem !== null) throw invalid(problem)
     const { sub, iat, exp } = payload as unknown as LifetimeClaims
     // Revoke-all markers have one-second resolution; a fractional iat is read as its second,
     // so that a token of the same second as a revoke-all is revoked too (fail safe).
-    return { id: tokenIdOf(token, payload, issuers), sub, iat: Math.floor(iat), exp, payload }
+    return { id: tokenIdOf(token, payload, issuers), userKey: users.of(sub, payload.iss), sub, iat: Math.floor(iat), exp, payload }
   }
 
   /**
@@ -72,7 +80,7 @@ export function createRevocationService (options: RevocationServiceOptions) {
   function ensureNotRevoked (token: VerifiedToken): boolean | Promise<boolean> {
     let answer: boolean | Promise<boolean>
     try {
-      answer = store.isRevoked(token.id, token.sub, token.iat)
+      answer = store.isRevoked(token.id, token.userKey, token.iat)
     } catch (err) {
       return storeFailed(err)
     }
@@ -83,7 +91,7 @@ export function createRevocationService (options: RevocationServiceOptions) {
   function storeFailed (err: unknown): false {
     if (failMode === 'closed') throw unavailable(err)
     failOpenCount++
-    log.warn({ err: (err as Error).message, failMode }, 'revocation not checked: store unavailable, forwarding (fail open)')
+    outageLog.log('warn', 'fail-open', { err: (err as Error).message, failMode }, 'revocation not checked: store unavailable, forwarding (fail open)')
     return false
   }
 
@@ -92,20 +100,30 @@ export function createRevocationService (options: RevocationServiceOptions) {
   }
 
   /**
-   * Revokes every token of `sub` issued up to now, fail safe on both edges: tokens of this very
+   * The user key of `sub` of a trusted issuer (the first when none is named), for revoking a user
+   * named by an admin; throws a 400 for an issuer that is not trusted.
+   */
+  function userKeyFor (sub: string, issuer?: string): string {
+    if (issuer === undefined) return sub
+    if (!issuers.includes(issuer)) throw new UnknownIssuerError(issuer)
+    return users.of(sub, issuer)
+  }
+
+  /**
+   * Revokes every token of a user (its user key) issued up to now, fail safe on both edges: tokens of this very
    * second, and tokens from an issuer whose clock runs ahead by up to the tolerance (their iat is
    * accepted up to now + tolerance). The marker lives until the last token it covers has expired.
    */
-  async function revokeUser (sub: string): Promise<{ revokedBefore: number }> {
+  async function revokeUser (userKey: string): Promise<{ revokedBefore: number }> {
     const revokedBefore = Math.floor(clock()) + options.clockToleranceSeconds
     // One second more: an iat is floored into its second, its exp is not.
     const expiresAt = revokedBefore + 1 + options.maxTokenTtlSeconds + options.clockToleranceSeconds
-    await stored(store.revokeUser(sub, revokedBefore, expiresAt))
+    await stored(store.revokeUser(userKey, revokedBefore, expiresAt))
     return { revokedBefore }
   }
 
   async function isRevoked (token: VerifiedToken): Promise<boolean> {
-    return await store.isRevoked(token.id, token.sub, token.iat)
+    return await store.isRevoked(token.id, token.userKey, token.iat)
   }
 
   /** One failed ping must not take an instance whose mirror rides out a Redis restart out of service. */
@@ -124,7 +142,7 @@ export function createRevocationService (options: RevocationServiceOptions) {
   }
 
   function unavailable (err: unknown): Error {
-    log.error({ err: (err as Error).message }, 'revocation store unavailable')
+    outageLog.log('error', 'store-unavailable', { err: (err as Error).message }, 'revocation store unavailable')
     return withRetryAfter(new StoreUnavailableError(), STORE_UNAVAILABLE_RETRY_AFTER_SECONDS)
   }
 
@@ -134,6 +152,7 @@ export function createRevocationService (options: RevocationServiceOptions) {
     ensureNotRevoked,
     revokeToken,
     revokeUser,
+    userKeyFor,
     isRevoked,
     status,
     /** Resolves once checks can be answered (a mirror has loaded). */
@@ -164,6 +183,16 @@ function splitVerified (verified: unknown): { header: { typ?: unknown }, payload
 function refuseIfRevoked (revoked: boolean): true {
   if (revoked) throw withBearerChallenge(new TokenRevokedError(), 'invalid_token', 'token revoked')
   return true
+}
+
+/**
+ * Why verification failed: the token is invalid (401), unless no key could be had to check it
+ * (the key set's 503 with Retry-After, which fast-jwt wraps): then the client should try again.
+ */
+function verificationFailure (err: unknown): Error {
+  const cause = (err as { originalError?: { statusCode?: unknown } }).originalError
+  if (cause?.statusCode === 503) return cause as Error
+  return invalidFrom(err)
 }
 
 function invalidFrom (err: unknown): Error {

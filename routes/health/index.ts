@@ -15,16 +15,21 @@ export default async function healthRoutes (fastify: FastifyInstance): Promise<v
    * REVOCATION_MAX_STALENESS, even while Redis restarts (the mirror rides it out, so the whole
    * fleet does not leave the load balancer at once); in strict mode, Redis answers and is not
    * known to have lost revocations. `mirror_staleness_seconds` is null until the mirror has loaded.
+   * With JWKS_URL, a usable key set must be held too (`jwks`: ok, stale while the provider is
+   * out, unavailable).
    */
   fastify.get('/readyz', open, async (_request, reply) => {
-    const { backend, ready } = await fastify.revocation.status()
+    const { backend, ready: storeReady } = await fastify.revocation.status()
+    const jwks = fastify.jwks?.check()
+    const ready = storeReady && jwks !== 'unavailable'
     if (!ready) reply.code(503)
     return {
       status: ready ? 'ready' : 'not ready',
       backend,
       consistency: backend === 'memory' ? 'local' : fastify.config.revocation.consistency,
       mirror_staleness_seconds: fastify.revocation.stalenessSeconds,
-      revocations_in_memory: fastify.revocation.size
+      revocations_in_memory: fastify.revocation.size,
+      ...(jwks !== undefined && { jwks })
     }
   })
 

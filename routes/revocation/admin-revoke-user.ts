@@ -4,16 +4,27 @@ import type { VerifiedToken } from '../../plugins/revocation.js'
 import type { RevocationRouteOptions } from './index.js'
 import { revokeAllOf } from './revoke-all-of.js'
 
-/** POST /admin/revoke-user/:userId: a security team revokes every token of a user (admin claim required). */
+interface AdminRevokeUser { Params: { userId: string }, Querystring: { issuer?: string } }
+
+/**
+ * POST /admin/revoke-user/:userId[?issuer=...]: a security team revokes every token of a user
+ * (admin claim required). With several JWT_ISSUERs, `issuer` names whose sub it is (the first
+ * issuer when absent); an issuer not trusted is a 400.
+ */
 export default async function adminRevokeUser (fastify: FastifyInstance, { guarded, isAdmin }: RevocationRouteOptions): Promise<void> {
-  fastify.post<{ Params: { userId: string } }>('/admin/revoke-user/:userId', {
-    ...guarded,
-    schema: { params: { type: 'object', properties: { userId: { type: 'string', minLength: 1, maxLength: 512 } } } }
+  fastify.post<AdminRevokeUser>('/admin/revoke-user/:userId', {
+    // A caller without the admin claim gets 403: that counts per IP, not against its user.
+    ...guarded('admin-revoke-user', (_request, caller) => isAdmin(caller.payload) ? `sub:${caller.userKey}` : null),
+    schema: {
+      params: { type: 'object', properties: { userId: { type: 'string', minLength: 1, maxLength: 512 } } },
+      querystring: { type: 'object', properties: { issuer: { type: 'string', minLength: 1, maxLength: 2048 } } }
+    }
   }, async function revokeUserAsAdmin (request) {
     const caller = request.verifiedToken as VerifiedToken
     if (!isAdmin(caller.payload)) {
       throw withBearerChallenge(new NotAdminError(), 'insufficient_scope', 'the admin claim is required')
     }
-    return await revokeAllOf(fastify, request, request.params.userId)
+    const { userId } = request.params
+    return await revokeAllOf(fastify, request, fastify.revocation.userKeyFor(userId, request.query.issuer), userId)
   })
 }

@@ -1,15 +1,18 @@
-import type { FastifyInstance, onRequestHookHandler } from 'fastify'
+import type { FastifyInstance, preValidationHookHandler } from 'fastify'
 import { adminClaimMatcher } from './admin-claim.js'
-import { callerRateLimit } from './caller-rate-limit.js'
+import { callerRateLimit, type CallerBucket } from './caller-rate-limit.js'
 import adminRevokeUser from './admin-revoke-user.js'
 import revoke from './revoke.js'
 import revokeAll from './revoke-all.js'
 import revocationStatus from './revocation-status.js'
 
+/** The options of a route that is rate limited, then checked. */
+export interface GuardedRouteOptions { preValidation: preValidationHookHandler[], config: { revocationCheck: false } }
+
 /** What every revocation route receives from the routes plugin. */
 export interface RevocationRouteOptions {
-  /** Rate limit (per user, per IP without a valid token), then the revocation check. */
-  guarded: { onRequest: onRequestHookHandler[], config: { revocationCheck: false } }
+  /** Rate limit (a bucket of this route's own, see caller-rate-limit.ts), then the revocation check. */
+  guarded: (route: string, bucketOf: CallerBucket) => GuardedRouteOptions
   isAdmin: (payload: Record<string, unknown>) => boolean
 }
 
@@ -26,10 +29,13 @@ export default async function revocationRoutes (fastify: FastifyInstance): Promi
     else jsonParser(request, body as string, done)
   })
   const options: RevocationRouteOptions = {
-    guarded: {
-      onRequest: [callerRateLimit(fastify, revokeRateLimit.max, revokeRateLimit.timeWindowMs), fastify.revocation.authenticate],
+    guarded: (route, bucketOf) => ({
+      preValidation: [
+        callerRateLimit(fastify, route, bucketOf, revokeRateLimit.max, revokeRateLimit.timeWindowMs),
+        fastify.revocation.authenticate
+      ],
       config: { revocationCheck: false }
-    },
+    }),
     isAdmin: adminClaimMatcher(admin.claim, admin.value)
   }
   await fastify.register(revoke, options)

@@ -5,7 +5,7 @@ import { STATUS_RATE_LIMIT_MAX } from '../../plugins/config/defaults.js'
 export default async function revocationStatus (fastify: FastifyInstance): Promise<void> {
   fastify.get('/revocation-status', {
     config: { revocationCheck: false },
-    onRequest: fastify.rateLimit({ max: STATUS_RATE_LIMIT_MAX, timeWindow: 60_000 })
+    onRequest: fastify.rateLimit({ max: STATUS_RATE_LIMIT_MAX, timeWindow: 60_000, keyGenerator: (request) => `revocation-status:ip:${request.ip}` })
   }, async function reportStatus (_request, reply) {
     const { backend, healthy } = await fastify.revocation.status()
     if (!healthy) reply.code(503)

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { BodyTokenInvalidError, NotYourTokenError, withBearerChallenge } from '../../plugins/errors.js'
 import type { VerifiedToken } from '../../plugins/revocation.js'
 import { MAX_TOKEN_LENGTH } from '../../plugins/revocation/bearer-token.js'
@@ -12,7 +12,7 @@ interface RevokeBody { token?: string }
  */
 export default async function revoke (fastify: FastifyInstance, { guarded, isAdmin }: RevocationRouteOptions): Promise<void> {
   fastify.post<{ Body: RevokeBody | undefined }>('/revoke', {
-    ...guarded,
+    ...guarded('revoke', bucketOfCall),
     bodyLimit: 2 * MAX_TOKEN_LENGTH,
     schema: {
       body: {
@@ -24,14 +24,33 @@ export default async function revoke (fastify: FastifyInstance, { guarded, isAdm
   }, async function revokeToken (request) {
     const caller = request.verifiedToken as VerifiedToken
     const target = request.body?.token === undefined ? caller : await verifyBodyToken(request.body.token)
-    if (target.sub !== caller.sub && !isAdmin(caller.payload)) {
+    if (target.userKey !== caller.userKey && !isAdmin(caller.payload)) {
       throw withBearerChallenge(new NotYourTokenError(), 'insufficient_scope', 'only an admin may revoke another user\'s token')
     }
     await fastify.revocation.revokeToken(target)
     fastify.metrics.revocations.inc({ kind: 'token' })
-    request.log.info({ tokenId: target.id, sub: target.sub, by: caller.sub }, 'token revoked')
+    request.log.info({ tokenId: target.id, user: target.userKey, by: caller.userKey }, 'token revoked')
     return { message: 'Token revoked successfully', jti: target.id }
   })
+
+  /**
+   * Revoking the presented token limits itself; revoking another token of one's own (or, for an
+   * admin, anyone's) spends the user's bucket; a call bound to fail (400, 403) counts per IP.
+   * The body is parsed but not yet validated here.
+   */
+  async function bucketOfCall (request: FastifyRequest, caller: VerifiedToken): Promise<string | null> {
+    const given = (request.body as RevokeBody | undefined)?.token
+    if (given === undefined) return `tok:${caller.id}`
+    if (typeof given !== 'string') return null
+    let target: VerifiedToken
+    try {
+      target = await fastify.revocation.verifyToken(given)
+    } catch {
+      return null
+    }
+    if (target.id === caller.id) return `tok:${caller.id}`
+    return target.userKey === caller.userKey || isAdmin(caller.payload) ? `sub:${caller.userKey}` : null
+  }
 
   async function verifyBodyToken (token: string): Promise<VerifiedToken> {
     try {

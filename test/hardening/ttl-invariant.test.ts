@@ -46,7 +46,7 @@ t.test('a revoked token stays refused until exp + tolerance', async (t) => {
     // Revoked at some moment while the token is accepted, probed at some moment after that.
     const revokedAt = iat + (exp + tolerance - iat) * revokeShare
     clock.advance(revokedAt - START)
-    void service.revokeToken({ id: 'jti', sub: 'alice', iat, exp, payload: {} })
+    void service.revokeToken({ id: 'jti', userKey: 'alice', sub: 'alice', iat, exp, payload: {} })
     probeBefore(clock, revokedAt + (exp + tolerance - revokedAt) * probeShare, exp + tolerance)
     store.sweep()
     return store.isRevoked('jti', 'alice', iat) === true

@@ -6,6 +6,7 @@ import t from 'tap'
 import gateway, { buildGateway } from '../../gateway.js'
 import { ConfigError } from '../../plugins/config/config-error.js'
 import { loadConfig } from '../../plugins/config/load-config.js'
+import { eventually } from '../helpers/eventually.js'
 import { startGateway, testEnvironment } from '../helpers/gateway.js'
 import { startRedisServer } from '../helpers/redis-server.js'
 import { bearer, signToken } from '../helpers/tokens.js'
@@ -68,4 +69,21 @@ t.test('Redis out of memory: a revocation answers 503, never 200', async (t) => 
   const res = await app.inject({ method: 'POST', url: '/api/v1/auth/revoke', headers: bearer(token) })
   t.equal(res.statusCode, 503)
   t.equal(res.json().code, 'GW_ERR_STORE_UNAVAILABLE')
+})
+
+t.test('during a Redis outage, repeated connection errors are rate-limited: one warning, not one per reconnect attempt', async (t) => {
+  const redis = await startRedisServer()
+  t.teardown(async () => await redis.stop())
+  const lines: Array<{ msg: string }> = []
+  const stream = new Writable({ write (chunk: Buffer, _encoding, done) { lines.push(JSON.parse(chunk.toString())); done() } })
+  const config = loadConfig(testEnvironment('http://127.0.0.1:9', { REDIS_URL: redis.url, LOG_LEVEL: 'warn' }))
+  const app = Fastify({ logger: { level: 'warn', stream } })
+  await app.register(fp(gateway), { config })
+  t.teardown(async () => await app.close())
+  let errors = 0
+  app.redis.on('error', () => { errors++ })
+  await redis.stop()
+  await eventually(async () => errors, (count) => count >= 4, { attempts: 200, intervalMs: 25 })
+  t.ok(errors >= 4, `the client failed to reconnect ${errors} times`)
+  t.equal(lines.filter((line) => line.msg === 'redis connection error').length, 1, 'and one line says so')
 })

@@ -136,7 +136,7 @@ t.test('JWT_PUBLIC_KEY_FILE', async (t) => {
 t.test('JWKS_URL', async (t) => {
   t.test('an https URL is accepted, and RS256 is the default algorithm', async (t) => {
     const settings = jwt({ JWKS_URL: 'https://issuer.example/.well-known/jwks.json' })
-    t.same(settings.keySource, { kind: 'jwks', url: 'https://issuer.example/.well-known/jwks.json' })
+    t.same(settings.keySource, { kind: 'jwks', url: 'https://issuer.example/.well-known/jwks.json', fetchTimeoutMs: 2_000, maxStaleSeconds: 3_600 })
     t.same(settings.algorithms, ['RS256'])
   })
   t.test('plain http is accepted on loopback', async (t) => {
@@ -156,6 +156,12 @@ t.test('JWKS_URL', async (t) => {
   })
   t.test('a value that is not a URL is refused, quoting it', async (t) => {
     t.equal(refusesKeys(t, { JWKS_URL: 'issuer.example/jwks' }, 'JWKS_URL'), 'JWKS_URL: "issuer.example/jwks" is not a URL')
+  })
+  t.test('JWKS_FETCH_TIMEOUT_MS and JWKS_MAX_STALE_SECONDS bound the fetch and the use of an old key set', async (t) => {
+    t.same(jwt({ JWKS_URL: 'https://issuer.example/jwks', JWKS_FETCH_TIMEOUT_MS: '500', JWKS_MAX_STALE_SECONDS: '0' }).keySource,
+      { kind: 'jwks', url: 'https://issuer.example/jwks', fetchTimeoutMs: 500, maxStaleSeconds: 0 })
+    t.match(refusesKeys(t, { JWKS_URL: 'https://issuer.example/jwks', JWKS_MAX_STALE_SECONDS: '-1' }, 'JWKS_MAX_STALE_SECONDS'), /must be >= 0/)
+    t.match(refusesKeys(t, { JWKS_URL: 'https://issuer.example/jwks', JWKS_FETCH_TIMEOUT_MS: '0' }, 'JWKS_FETCH_TIMEOUT_MS'), /must be >= 1/)
   })
   t.test('JWT_ALGORITHMS picks other asymmetric algorithms', async (t) => {
     t.same(jwt({ JWKS_URL: 'https://issuer.example/jwks', JWT_ALGORITHMS: 'ES256,EdDSA' }).algorithms, ['ES256', 'EdDSA'])

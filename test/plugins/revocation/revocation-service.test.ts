@@ -4,6 +4,7 @@ import { createVerifier } from 'fast-jwt'
 import Fastify from 'fastify'
 import { Redis } from 'ioredis'
 import t, { type Test } from 'tap'
+import { LOG_REPEAT_INTERVAL_MS } from '../../../plugins/config/defaults.js'
 import { MemoryRevocationStore } from '../../../plugins/revocation/memory-store.js'
 import { RedisRevocationStore } from '../../../plugins/revocation/redis-store.js'
 import { createRevocationService, type RevocationServiceOptions } from '../../../plugins/revocation/revocation-service.js'
@@ -236,8 +237,21 @@ t.test('fail open: a store that cannot answer lets the request through, counted 
   const token = await service.verifyToken(signToken())
   await t.resolves(async () => await service.ensureNotRevoked(token))
   await t.resolves(async () => await service.ensureNotRevoked(token))
-  t.equal(service.failOpenCount, 2)
-  t.equal(lines.filter((line) => line.level === 40 && /fail open/.test(line.msg)).length, 2, 'each unchecked request is logged as a warning')
+  t.equal(service.failOpenCount, 2, 'each unchecked request is counted')
+  t.equal(lines.filter((line) => line.level === 40 && /fail open/.test(line.msg)).length, 1, 'and logged as a warning, once per interval')
+})
+
+t.test('during an outage one line per request: repeated log lines are rate-limited, saying how many were suppressed', async (t) => {
+  const setUp = setup(t, { store: await stoppedRedisStore(t), failMode: 'closed' })
+  const { service, lines } = setUp
+  const token = await service.verifyToken(signToken())
+  const outage = (): Array<{ level: number, msg: string, suppressed?: number }> => lines.filter((line) => line.msg === 'revocation store unavailable')
+  for (let i = 0; i < 5; i++) await t.rejects(async () => await service.ensureNotRevoked(token), STORE_UNAVAILABLE)
+  t.equal(outage().length, 1, 'five failed checks, one error line')
+  setUp.setNow(setUp.now + LOG_REPEAT_INTERVAL_MS / 1000)
+  await t.rejects(async () => await service.ensureNotRevoked(token), STORE_UNAVAILABLE)
+  t.equal(outage().length, 2, 'the next interval logs again')
+  t.equal(outage()[1]?.suppressed, 4, 'saying how many lines were held back')
 })
 
 t.test('fail open still refuses a revoked token while the store answers', async (t) => {
