@@ -5,7 +5,7 @@ import { MirroredRevocationStore } from './revocation/mirrored-store.js'
 import { EpochWatch, RedisEpoch } from './revocation/redis-epoch.js'
 import { RevocationLogFollower } from './revocation/revocation-log-follower.js'
 import { systemClock } from './revocation/store.js'
-import revocation, { RedisRevocationStore, type RevocationStore } from './revocation.js'
+import revocation, { listenersLoggingTo, RedisRevocationStore, type RevocationStore } from './revocation.js'
 
 /**
  * Every request to a protected path needs a valid, unrevoked token: the revocation plugin,
@@ -14,7 +14,10 @@ import revocation, { RedisRevocationStore, type RevocationStore } from './revoca
 export default fp(async function authenticationPlugin (fastify) {
   const { config } = fastify
   const isPublicPath = publicPathMatcher(config.publicPaths)
+  const events = listenersLoggingTo(fastify.log)
+  events.subscribe(({ origin, lagMs }) => { if (origin === 'log') fastify.metrics.propagationLag.observe((lagMs as number) / 1000) })
   await fastify.register(revocation, {
+    events,
     store: await chooseStore(),
     failMode: config.revocation.failMode,
     maxTokenTtlSeconds: config.jwt.maxTtlSeconds,
@@ -47,7 +50,7 @@ export default fp(async function authenticationPlugin (fastify) {
       clock: systemClock,
       log: fastify.log,
       epoch,
-      onApplied: (_entry, lagMs) => { fastify.metrics.propagationLag.observe(lagMs / 1000) }
+      onApplied: (revocation, lagMs) => { events.emit({ revocation, origin: 'log', lagMs }) }
     })
     follower.start()
     fastify.addHook('onClose', async () => { await follower.stop() })

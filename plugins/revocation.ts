@@ -3,11 +3,15 @@ import fp from 'fastify-plugin'
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_FAIL_MODE, DEFAULT_MAX_TTL_SECONDS } from './config/defaults.js'
 import { bearerTokenOf } from './revocation/bearer-token.js'
 import { MemoryRevocationStore } from './revocation/memory-store.js'
+import type { RevocationEvents } from './revocation/revocation-events.js'
 import { createRevocationService, type RevocationService, type VerifiedToken } from './revocation/revocation-service.js'
 import { systemClock, type Clock, type RevocationStore } from './revocation/store.js'
 
 export type { VerifiedToken, RevocationStatus } from './revocation/revocation-service.js'
+export { listenersLoggingTo } from './revocation/revocation-service.js'
 export type { RevocationStore, Clock } from './revocation/store.js'
+export type { RevocationApplied, RevocationListener } from './revocation/revocation-events.js'
+export { RevocationEvents } from './revocation/revocation-events.js'
 export { MemoryRevocationStore } from './revocation/memory-store.js'
 export { RedisRevocationStore } from './revocation/redis-store.js'
 
@@ -57,6 +61,8 @@ export interface RevocationPluginOptions {
   hook?: boolean
   /** @default the system clock */
   clock?: Clock
+  /** Where applied revocations are announced (give one to feed it from a log follower too). @default a new RevocationEvents */
+  events?: RevocationEvents
 }
 
 /**
@@ -74,7 +80,8 @@ export default fp<RevocationPluginOptions>(async function revocationPlugin (fast
     clockToleranceSeconds: options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
     issuers: options.issuers ?? [],
     clock,
-    log: fastify.log
+    log: fastify.log,
+    ...(options.events !== undefined && { events: options.events })
   })
 
   function verifyRequest (request: FastifyRequest): VerifiedToken | Promise<VerifiedToken> {

@@ -6,6 +6,7 @@ import { LOG_REPEAT_INTERVAL_MS, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '.
 import { throttledLog } from '../shared/throttled-log.js'
 import { lifetimeProblem, type LifetimeClaims, type LifetimeRules } from './lifetime-claims.js'
 import { tokenTypeProblem } from './token-type.js'
+import { RevocationEvents } from './revocation-events.js'
 import type { Clock, RevocationStore } from './store.js'
 import { tokenIdOf } from './token-id.js'
 import { userKeys } from './user-key.js'
@@ -36,11 +37,14 @@ export interface RevocationServiceOptions extends LifetimeRules {
   issuers: readonly string[]
   clock: Clock
   log: FastifyBaseLogger
+  /** Where each revocation stored by this instance is announced. @default a new RevocationEvents */
+  events?: RevocationEvents
 }
 
 /** Verification, the revocation check and revocations themselves, apart from any HTTP wiring. */
 export function createRevocationService (options: RevocationServiceOptions) {
   const { store, verifyJwt, failMode, issuers, clock, log } = options
+  const events = options.events ?? listenersLoggingTo(log)
   const users = userKeys(issuers)
   // Every request during an outage would log; one line per kind per interval says as much.
   const outageLog = throttledLog(log, LOG_REPEAT_INTERVAL_MS, () => clock() * 1000)
@@ -96,7 +100,9 @@ export function createRevocationService (options: RevocationServiceOptions) {
   }
 
   async function revokeToken (token: VerifiedToken): Promise<void> {
-    await stored(store.revokeToken(token.id, token.exp + options.clockToleranceSeconds))
+    const expiresAt = token.exp + options.clockToleranceSeconds
+    await stored(store.revokeToken(token.id, expiresAt))
+    events.emit({ revocation: { kind: 'token', id: token.id, expiresAt }, origin: 'local' })
   }
 
   /**
@@ -119,6 +125,7 @@ export function createRevocationService (options: RevocationServiceOptions) {
     // One second more: an iat is floored into its second, its exp is not.
     const expiresAt = revokedBefore + 1 + options.maxTokenTtlSeconds + options.clockToleranceSeconds
     await stored(store.revokeUser(userKey, revokedBefore, expiresAt))
+    events.emit({ revocation: { kind: 'user', id: userKey, revokedBefore, expiresAt }, origin: 'local' })
     return { revokedBefore }
   }
 
@@ -155,6 +162,7 @@ export function createRevocationService (options: RevocationServiceOptions) {
     userKeyFor,
     isRevoked,
     status,
+    events,
     /** Resolves once checks can be answered (a mirror has loaded). */
     whenLoaded: async (): Promise<void> => { await store.whenLoaded },
     /** Requests forwarded unchecked because the store was down in fail-open mode. */
@@ -167,6 +175,11 @@ export function createRevocationService (options: RevocationServiceOptions) {
 }
 
 export type RevocationService = ReturnType<typeof createRevocationService>
+
+/** Revocation events whose failing listeners are logged. */
+export function listenersLoggingTo (log: FastifyBaseLogger): RevocationEvents {
+  return new RevocationEvents((err) => { log.error({ err }, 'a revocation listener failed') })
+}
 
 /**
  * The verifier's answer: `{header, payload, ...}` when @fastify/jwt verifies with complete: true
