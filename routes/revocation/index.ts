@@ -6,6 +6,12 @@ import revoke from './revoke.js'
 import revokeAll from './revoke-all.js'
 import revocationStatus from './revocation-status.js'
 
+/**
+ * The paths these routes serve, parameters left out: gateway.ts keeps them, and every path under
+ * them, from the upstreams.
+ */
+export const REVOCATION_PATHS = ['/revoke', '/revoke-all', '/admin/revoke-user', '/revocation-status']
+
 /** What every revocation route receives from the routes plugin. */
 export interface RevocationRouteOptions {
   /** Rate limit (per user, per IP without a valid token), then the revocation check. */
