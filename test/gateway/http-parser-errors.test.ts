@@ -1,4 +1,5 @@
-import type { AddressInfo } from 'node:net'
+import { once } from 'node:events'
+import { connect, type AddressInfo } from 'node:net'
 import t from 'tap'
 import { startGateway } from '../helpers/gateway.js'
 import { rawRequest } from '../helpers/raw-http.js'
@@ -30,4 +31,19 @@ t.test('issue #7 operators: errors of the HTTP parser (400, 408, 431) answer the
     t.match(JSON.parse(res.body), { statusCode, error: String, message: String, code }, `${name}: the gateway's body`)
     t.equal(upstream.received.length, before, `${name}: no whole request reached the upstream`)
   }
+})
+
+t.test('a client that resets its connection mid-request gets nothing written, and the gateway keeps serving', async (t) => {
+  const app = await startGateway(t, upstream.url)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as AddressInfo
+  const socket = connect(port, '127.0.0.1')
+  await once(socket, 'connect')
+  socket.write('GET /api/public/x HTTP/1.1\r\nHost: x\r\nX-Half: ')
+  // Give the server the partial request, then reset (RST) instead of closing.
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  socket.resetAndDestroy()
+  await once(socket, 'close')
+  const res = await rawRequest(port, `GET /api/public/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`)
+  t.equal(res.statusCode, 200)
 })
