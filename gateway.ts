@@ -30,7 +30,8 @@ export default async function gateway (fastify: FastifyInstance, { config }: Gat
   await fastify.register(rateLimit)
   await fastify.register(metrics)
   await fastify.register(authentication)
-  // The gateway's own routes are served or refused here, never forwarded, even where an upstream's prefix covers them.
+  // The gateway's own routes are served or refused here, never forwarded, even where an
+  // upstream's prefix covers them.
   await fastify.register(proxy, { ownPaths: [...REVOCATION_PATHS.map((path) => `${config.routesPrefix}${path}`), ...HEALTH_PATHS] })
   await fastify.register(revocationRoutes, { prefix: config.routesPrefix })
   await fastify.register(healthRoutes)
@@ -43,7 +44,11 @@ export function serverOptions (config: GatewayConfig): FastifyHttpOptions<Server
     // A client has REQUEST_TIMEOUT_MS to send its request, headers and body (408 after), so
     // slow clients cannot hold upstream connections; checked every second, not Node's every 30 s.
     requestTimeout: requestTimeoutMs,
-    http: { requestTimeout: requestTimeoutMs, headersTimeout: requestTimeoutMs, connectionsCheckingInterval: Math.min(REQUEST_TIMEOUT_CHECK_INTERVAL_MS, requestTimeoutMs) },
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(REQUEST_TIMEOUT_CHECK_INTERVAL_MS, requestTimeoutMs)
+    },
     // What the HTTP parser refuses (400, 408, 431) answers the gateway's JSON, and logs no token.
     clientErrorHandler: answerClientError,
     // A user id as long as the admin route's schema allows must still match the route.
