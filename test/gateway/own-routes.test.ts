@@ -1,6 +1,10 @@
 import type { AddressInfo } from 'node:net'
+import Fastify from 'fastify'
+import fp from 'fastify-plugin'
 import t from 'tap'
-import { startGateway } from '../helpers/gateway.js'
+import gateway, { serverOptions } from '../../gateway.js'
+import { loadConfig } from '../../plugins/config/load-config.js'
+import { startGateway, testEnvironment } from '../helpers/gateway.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { bearer, signToken } from '../helpers/tokens.js'
 import { startUpstream } from '../helpers/upstream.js'
@@ -72,4 +76,23 @@ t.test('the probes are never proxied either, even by an upstream that owns /', a
   }
   t.equal((await app.inject({ url: '/other', headers: bearer(signToken()) })).statusCode, 200, 'the rest is forwarded')
   t.equal(upstream.received.length, before + 1, 'only /other reached the upstream')
+})
+
+t.test('every route the gateway serves, now or added later, is kept from the upstreams', async (t) => {
+  const config = loadConfig(testEnvironment(upstream.url, { UPSTREAMS: `/=${upstream.url}` }))
+  const app = Fastify(serverOptions(config))
+  const served: string[] = []
+  app.addHook('onRoute', (route) => { if (!route.url.includes('*') && route.url !== '/') served.push(route.url) })
+  await app.register(fp(gateway), { config })
+  t.teardown(async () => await app.close())
+  await app.ready()
+  t.ok(served.length >= 7, 'the revocation routes and the probes were seen')
+  for (const url of new Set(served)) {
+    // Past its own path (or its parameter's place): only the proxy's catch-all could take it.
+    const under = `${url.split('/:')[0] as string}/beyond/`
+    const before = upstream.received.length
+    const res = await app.inject({ method: 'POST', url: under, headers: bearer(signToken({ sub: 'someone-else' })) })
+    t.equal(res.statusCode, 404, `${under}: refused`)
+    t.equal(upstream.received.length, before, `${under}: not forwarded`)
+  }
 })
