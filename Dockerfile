@@ -2,7 +2,8 @@
 FROM node:20-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci
+# The sources are not here yet: the build (npm's prepare script) runs below, once, at image build.
+RUN npm ci --ignore-scripts
 COPY tsconfig.json tsconfig.build.json gateway.ts ./
 COPY plugins ./plugins
 COPY routes ./routes

@@ -1,19 +1,23 @@
+import type { Server } from 'node:http'
 import { pathToFileURL } from 'node:url'
 import closeWithGrace from 'close-with-grace'
 import fp from 'fastify-plugin'
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import authentication from './plugins/authentication.js'
 import configPlugin from './plugins/config.js'
+import { REQUEST_TIMEOUT_CHECK_INTERVAL_MS } from './plugins/config/defaults.js'
 import { loadConfig, type GatewayConfig } from './plugins/config/load-config.js'
 import errorHandler from './plugins/error-handler.js'
+import { answerClientError } from './plugins/error-handler/client-errors.js'
 import { BadUrlError } from './plugins/errors.js'
 import jwt from './plugins/jwt.js'
 import metrics from './plugins/metrics.js'
 import proxy from './plugins/proxy.js'
 import rateLimit from './plugins/rate-limit.js'
 import redis from './plugins/redis.js'
-import healthRoutes from './routes/health/index.js'
-import revocationRoutes from './routes/revocation/index.js'
+import healthRoutes, { HEALTH_PATHS } from './routes/health/index.js'
+import { MAX_ENCODED_USER_ID_LENGTH } from './routes/revocation/admin-revoke-user.js'
+import revocationRoutes, { REVOCATION_PATHS } from './routes/revocation/index.js'
 
 export interface GatewayOptions { config: GatewayConfig }
 
@@ -26,14 +30,29 @@ export default async function gateway (fastify: FastifyInstance, { config }: Gat
   await fastify.register(rateLimit)
   await fastify.register(metrics)
   await fastify.register(authentication)
-  await fastify.register(proxy)
+  // The gateway's own routes are served or refused here, never forwarded, even where an
+  // upstream's prefix covers them.
+  await fastify.register(proxy, { ownPaths: [...REVOCATION_PATHS.map((path) => `${config.routesPrefix}${path}`), ...HEALTH_PATHS] })
   await fastify.register(revocationRoutes, { prefix: config.routesPrefix })
   await fastify.register(healthRoutes)
 }
 
-/** Server options that come from the configuration: logging without secrets, proxy trust. */
-export function serverOptions (config: GatewayConfig): FastifyServerOptions {
+/** Server options that come from the configuration: logging without secrets, proxy trust, time limits. */
+export function serverOptions (config: GatewayConfig): FastifyHttpOptions<Server> {
+  const { requestTimeoutMs } = config
   return {
+    // A client has REQUEST_TIMEOUT_MS to send its request, headers and body (408 after), so
+    // slow clients cannot hold upstream connections; checked every second, not Node's every 30 s.
+    requestTimeout: requestTimeoutMs,
+    http: {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(REQUEST_TIMEOUT_CHECK_INTERVAL_MS, requestTimeoutMs)
+    },
+    // What the HTTP parser refuses (400, 408, 431) answers the gateway's JSON, and logs no token.
+    clientErrorHandler: answerClientError,
+    // A user id as long as the admin route's schema allows must still match the route.
+    routerOptions: { maxParamLength: MAX_ENCODED_USER_ID_LENGTH },
     // A URL the router cannot decode gets the gateway's JSON answer like every other error.
     frameworkErrors: (_error, _request, reply) => { (reply as FastifyReply).send(new BadUrlError()) },
     // A request body with fields we do not know is refused, not silently trimmed.

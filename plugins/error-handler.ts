@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError } from 'fastify'
 import fp from 'fastify-plugin'
+import { errorBody as body } from './error-handler/error-body.js'
 
 /** What a client sees of a failure we did not foresee: nothing of the internals. */
 const INTERNAL_CODE = 'GW_ERR_INTERNAL'
@@ -34,8 +35,4 @@ function statusOf (error: FastifyError): number {
 
 function codeFor (statusCode: number): string {
   return `GW_ERR_HTTP_${statusCode}`
-}
-
-function body (statusCode: number, message: string, code: string) {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code }
 }

@@ -38,3 +38,8 @@ export function withRetryAfter<E extends Error> (error: E, seconds: number): E {
   return Object.assign(error, { headers: { 'retry-after': String(seconds) } })
 }
 export const RateLimitedError = createError('GW_ERR_RATE_LIMITED', 'Rate limit exceeded, retry in %s', 429)
+// Answered for the HTTP parser, before any route runs (see plugins/error-handler/client-errors.ts).
+export const RequestTimeoutError = createError('GW_ERR_REQUEST_TIMEOUT', 'The request, headers and body, was not received within REQUEST_TIMEOUT_MS', 408)
+export const HeadersTooLargeError = createError('GW_ERR_HEADERS_TOO_LARGE', 'The request headers are too large', 431)
+export const ChunkExtensionsTooLargeError = createError('GW_ERR_CHUNK_EXTENSIONS_TOO_LARGE', 'The chunk extensions of the body are too large', 413)
+export const MalformedRequestError = createError('GW_ERR_MALFORMED_REQUEST', 'Malformed HTTP request', 400)

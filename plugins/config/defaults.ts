@@ -78,6 +78,23 @@ export const DEFAULT_ROUTES_PREFIX = '/api/v1/auth'
 
 /** UPSTREAM_TIMEOUT_MS unset: 30 s for an upstream to answer before the client gets a 504. */
 export const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000
+/**
+ * UPSTREAM_CONNECTIONS unset: 128 connections to each upstream, the number the proxy library
+ * (@fastify/reply-from over undici) opened before it was a setting. Bodies are streamed, so a
+ * request holds its connection while its body arrives; a request that finds every connection busy
+ * waits for one at most UPSTREAM_TIMEOUT_MS, then answers 504.
+ */
+export const DEFAULT_UPSTREAM_CONNECTIONS = 128
+/**
+ * REQUEST_TIMEOUT_MS unset: 30 s for a client to send its whole request, headers and body, before
+ * a 408. Without a bound, clients trickling bodies would hold every upstream connection.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+/**
+ * How often the server looks for requests past REQUEST_TIMEOUT_MS. Node looks every 30 s, which
+ * would let a request run for up to twice the timeout; once a second keeps the overrun small.
+ */
+export const REQUEST_TIMEOUT_CHECK_INTERVAL_MS = 1_000
 /** REDIS_CONNECT_TIMEOUT_MS unset: start-up gives up on an unreachable Redis after 10 s. */
 export const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 10_000
 /** No timeout may exceed ten minutes: larger values overflow timers or hide a hang. */

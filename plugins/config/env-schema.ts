@@ -15,6 +15,8 @@ export const envSchema = {
     TRUST_PROXY: { type: 'string' },
     UPSTREAMS: { type: 'string' },
     UPSTREAM_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_UPSTREAM_TIMEOUT_MS },
+    UPSTREAM_CONNECTIONS: { type: 'integer', minimum: 1, default: defaults.DEFAULT_UPSTREAM_CONNECTIONS },
+    REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_REQUEST_TIMEOUT_MS },
     PUBLIC_PATHS: { type: 'string', default: '' },
     JWT_SECRET: { type: 'string' },
     JWT_PUBLIC_KEY: { type: 'string' },
@@ -59,6 +61,8 @@ export interface CheckedEnv {
   TRUST_PROXY?: string
   UPSTREAMS?: string
   UPSTREAM_TIMEOUT_MS: number
+  UPSTREAM_CONNECTIONS: number
+  REQUEST_TIMEOUT_MS: number
   PUBLIC_PATHS: string
   JWT_SECRET?: string
   JWT_PUBLIC_KEY?: string

@@ -17,6 +17,10 @@ export interface GatewayConfig {
   trustProxy: boolean | number | string[]
   upstreams: UpstreamRoute[]
   upstreamTimeoutMs: number
+  /** Connections to each upstream; a request waits for a free one at most upstreamTimeoutMs. */
+  upstreamConnections: number
+  /** Longest a client may take to send its request, headers and body (408 after). */
+  requestTimeoutMs: number
   publicPaths: string[]
   jwt: JwtSettings
   redis: RedisSettings | null
@@ -42,6 +46,8 @@ export function loadConfig (env: Environment = process.env): GatewayConfig {
     trustProxy: parseTrustProxy(checked.TRUST_PROXY),
     upstreams: parseUpstreams(checked.UPSTREAMS),
     upstreamTimeoutMs: checked.UPSTREAM_TIMEOUT_MS,
+    upstreamConnections: checked.UPSTREAM_CONNECTIONS,
+    requestTimeoutMs: checked.REQUEST_TIMEOUT_MS,
     publicPaths: parsePublicPaths(checked.PUBLIC_PATHS),
     jwt: parseJwtSettings(checked),
     redis: parseRedisSettings(checked),

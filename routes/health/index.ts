@@ -1,5 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 
+/** The paths these routes serve: gateway.ts keeps them from the upstreams. */
+export const HEALTH_PATHS = ['/healthz', '/readyz', '/metrics']
+
 /**
  * Probes for orchestrators and Prometheus, at the root. They are not proxied, need no token and
  * cost no store round trip except /readyz's ping.

@@ -4,6 +4,14 @@ import type { VerifiedToken } from '../../plugins/revocation.js'
 import type { RevocationRouteOptions } from './index.js'
 import { revokeAllOf } from './revoke-all-of.js'
 
+/** The longest user id the route takes, in characters. */
+export const MAX_USER_ID_LENGTH = 512
+/**
+ * The longest the user id may be in the URL: every character percent-encoded UTF-8 (four bytes,
+ * three characters each). The router's limit must allow it, or a long id would not match the route.
+ */
+export const MAX_ENCODED_USER_ID_LENGTH = MAX_USER_ID_LENGTH * 12
+
 interface AdminRevokeUser { Params: { userId: string }, Querystring: { issuer?: string } }
 
 /**
@@ -16,7 +24,7 @@ export default async function adminRevokeUser (fastify: FastifyInstance, { guard
     // A caller without the admin claim gets 403: that counts per IP, not against its user.
     ...guarded('admin-revoke-user', (_request, caller) => isAdmin(caller.payload) ? `sub:${caller.userKey}` : null),
     schema: {
-      params: { type: 'object', properties: { userId: { type: 'string', minLength: 1, maxLength: 512 } } },
+      params: { type: 'object', properties: { userId: { type: 'string', minLength: 1, maxLength: MAX_USER_ID_LENGTH } } },
       querystring: { type: 'object', properties: { issuer: { type: 'string', minLength: 1, maxLength: 2048 } } }
     }
   }, async function revokeUserAsAdmin (request) {

@@ -9,6 +9,12 @@ import revocationStatus from './revocation-status.js'
 /** The options of a route that is rate limited, then checked. */
 export interface GuardedRouteOptions { preValidation: preValidationHookHandler[], config: { revocationCheck: false } }
 
+/**
+ * The paths these routes serve, parameters left out: gateway.ts keeps them, and every path under
+ * them, from the upstreams.
+ */
+export const REVOCATION_PATHS = ['/revoke', '/revoke-all', '/admin/revoke-user', '/revocation-status']
+
 /** What every revocation route receives from the routes plugin. */
 export interface RevocationRouteOptions {
   /** Rate limit (a bucket of this route's own, see caller-rate-limit.ts), then the revocation check. */

@@ -61,3 +61,20 @@ t.test('an https upstream whose certificate is not trusted answers 502: nothing 
   t.equal(res.json().code, 'GW_ERR_BAD_GATEWAY')
   t.equal(reached, 0, 'the request never reached the impostor')
 })
+
+t.test('issue #7 defect 7: an upstream 503 reaches the client at once, never retried, whatever its Retry-After', async (t) => {
+  let reached = 0
+  const unavailable = await listen(createServer((_req, res) => {
+    reached++
+    res.writeHead(503, { 'retry-after': '1500', 'content-type': 'text/plain' })
+    res.end('maintenance')
+  }))
+  const app = await startGateway(t, unavailable)
+  for (const method of ['GET', 'HEAD', 'OPTIONS', 'DELETE'] as const) {
+    const before = reached
+    const res = await app.inject({ method, url: '/api/x', headers: bearer(signToken()) })
+    t.equal(res.statusCode, 503, `${method}: the upstream's answer`)
+    t.equal(res.headers['retry-after'], '1500', `${method}: its Retry-After is the client's to read`)
+    t.equal(reached, before + 1, `${method}: the upstream was asked once`)
+  }
+})

@@ -11,6 +11,8 @@ t.test('with only a secret and an upstream set, every other setting takes its do
     trustProxy: false,
     upstreams: [{ prefix: '/api', upstream: 'http://127.0.0.1:9', rewritePrefix: '/api' }],
     upstreamTimeoutMs: 30_000,
+    upstreamConnections: 128,
+    requestTimeoutMs: 30_000,
     publicPaths: [],
     jwt: {
       keySource: { kind: 'secret', secret: SECRET },

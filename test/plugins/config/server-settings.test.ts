@@ -99,10 +99,22 @@ t.test('UPSTREAM_TIMEOUT_MS', async (t) => {
   })
 })
 
+t.test('REQUEST_TIMEOUT_MS: 30 seconds when unset, read as milliseconds, 0 refused', async (t) => {
+  t.equal(load().requestTimeoutMs, 30_000)
+  t.equal(load({ REQUEST_TIMEOUT_MS: '2500' }).requestTimeoutMs, 2500)
+  t.match(refuses(t, { REQUEST_TIMEOUT_MS: '0' }, 'REQUEST_TIMEOUT_MS'), />= 1, got "0"/)
+})
+
+t.test('UPSTREAM_CONNECTIONS: 128 per upstream when unset; at least 1', async (t) => {
+  t.equal(load().upstreamConnections, 128)
+  t.equal(load({ UPSTREAM_CONNECTIONS: '16' }).upstreamConnections, 16)
+  t.match(refuses(t, { UPSTREAM_CONNECTIONS: '0' }, 'UPSTREAM_CONNECTIONS'), />= 1, got "0"/)
+})
+
 t.test('TRUST_PROXY listing only separators is refused', async (t) => {
   t.match(refuses(t, { TRUST_PROXY: ' , ' }, 'TRUST_PROXY'), /lists no address/)
 })
 
 t.test('timeouts above ten minutes are refused: they would overflow timers or hide a hang', async (t) => {
-  for (const variable of ['UPSTREAM_TIMEOUT_MS', 'REVOCATION_TIMEOUT_MS', 'REDIS_CONNECT_TIMEOUT_MS']) refuses(t, { [variable]: '600001' }, variable)
+  for (const variable of ['UPSTREAM_TIMEOUT_MS', 'REQUEST_TIMEOUT_MS', 'REVOCATION_TIMEOUT_MS', 'REDIS_CONNECT_TIMEOUT_MS']) refuses(t, { [variable]: '600001' }, variable)
 })

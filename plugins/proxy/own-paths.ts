@@ -1,0 +1,20 @@
+import { normalizePath } from '../authentication/public-path.js'
+
+/**
+ * Builds the test that keeps the gateway's own paths from an upstream whose prefix covers them:
+ * a path is the gateway's when, as sent or normalized (see normalizePath), and in any case, it is
+ * one of `paths` or lies under one. `/revoke-all/`, `//revoke-all`, `/x/../revoke-all` or
+ * `/Revoke-All` sent to an upstream could be answered 200 there while nothing was revoked, and
+ * would hand it the token.
+ */
+export function ownPathMatcher (paths: string[]): (url: string) => boolean {
+  const owned = paths.map((path) => path.toLowerCase())
+  const isOwned = (path: string): boolean => owned.some((own) => path === own || path.startsWith(`${own}/`))
+  return function isOwnPath (url: string): boolean {
+    const end = url.search(/[?#]/)
+    const path = (end < 0 ? url : url.slice(0, end)).toLowerCase()
+    if (isOwned(path)) return true
+    const normalized = normalizePath(path)
+    return normalized !== null && isOwned(normalized.toLowerCase())
+  }
+}
