@@ -4,6 +4,7 @@ import fp from 'fastify-plugin'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify'
 import authentication from './plugins/authentication.js'
 import configPlugin from './plugins/config.js'
+import cors from './plugins/cors.js'
 import { loadConfig, type GatewayConfig } from './plugins/config/load-config.js'
 import errorHandler from './plugins/error-handler.js'
 import { BadUrlError } from './plugins/errors.js'
@@ -12,6 +13,7 @@ import metrics from './plugins/metrics.js'
 import proxy from './plugins/proxy.js'
 import rateLimit from './plugins/rate-limit.js'
 import redis from './plugins/redis.js'
+import requestId, { requestIdGenerator } from './plugins/request-id.js'
 import healthRoutes from './routes/health/index.js'
 import revocationRoutes from './routes/revocation/index.js'
 
@@ -21,6 +23,9 @@ export interface GatewayOptions { config: GatewayConfig }
 export default async function gateway (fastify: FastifyInstance, { config }: GatewayOptions): Promise<void> {
   await fastify.register(configPlugin, { config })
   await fastify.register(errorHandler)
+  await fastify.register(requestId)
+  // Before the token check, so that preflights are answered without one and refusals carry CORS headers.
+  await fastify.register(cors)
   await fastify.register(jwt)
   await fastify.register(redis)
   await fastify.register(rateLimit)
@@ -40,6 +45,9 @@ export function serverOptions (config: GatewayConfig): FastifyServerOptions {
     ajv: { customOptions: { removeAdditional: false } },
     // Fastify accepts a hop count at run time (proxy-addr); its types omit it.
     trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
+    // Our own generator reads x-request-id, and only when TRUST_REQUEST_ID allows it.
+    requestIdHeader: false,
+    genReqId: requestIdGenerator(config.trustRequestId),
     // Tokens must never reach the logs: headers are redacted, and URLs are logged without their
     // query string, where a careless client may have put one.
     logger: {

@@ -6,7 +6,7 @@ import fp from 'fastify-plugin'
 const INTERNAL_CODE = 'GW_ERR_INTERNAL'
 
 /**
- * Every error answers as JSON `{statusCode, error, message, code}`. Client errors say what was
+ * Every error answers as JSON `{statusCode, error, message, code, requestId}`. Client errors say what was
  * wrong; 5xx bodies never carry internals unless they are the gateway's own (GW_ERR_) answers.
  */
 export default fp(async function errorHandlerPlugin (fastify) {
@@ -15,14 +15,14 @@ export default fp(async function errorHandlerPlugin (fastify) {
     const own = error.code?.startsWith('GW_ERR_') === true
     if (statusCode >= 500 && !own) {
       request.log.error({ err: error }, 'request failed')
-      return reply.code(statusCode).send(body(statusCode, STATUS_CODES[statusCode] as string, INTERNAL_CODE))
+      return reply.code(statusCode).send(body(statusCode, STATUS_CODES[statusCode] as string, INTERNAL_CODE, request.id))
     }
     if (error.headers !== undefined) reply.headers(error.headers)
-    return reply.code(statusCode).send(body(statusCode, error.message, error.code ?? codeFor(statusCode)))
+    return reply.code(statusCode).send(body(statusCode, error.message, error.code ?? codeFor(statusCode), request.id))
   })
 
   fastify.setNotFoundHandler(function notFound (request, reply) {
-    return reply.code(404).send(body(404, `Route ${request.method} ${request.url.split('?')[0] as string} not found`, 'GW_ERR_NOT_FOUND'))
+    return reply.code(404).send(body(404, `Route ${request.method} ${request.url.split('?')[0] as string} not found`, 'GW_ERR_NOT_FOUND', request.id))
   })
 }, { name: 'gateway-error-handler', fastify: '5.x' })
 
@@ -36,6 +36,7 @@ function codeFor (statusCode: number): string {
   return `GW_ERR_HTTP_${statusCode}`
 }
 
-function body (statusCode: number, message: string, code: string) {
-  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code }
+/** `requestId` lets a client quote the failed request; it finds the same id in the gateway's logs. */
+function body (statusCode: number, message: string, code: string, requestId: string) {
+  return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code, requestId }
 }

@@ -36,3 +36,15 @@ export function withRetryAfter<E extends Error> (error: E, seconds: number): E {
   return Object.assign(error, { headers: { 'retry-after': String(seconds) } })
 }
 export const RateLimitedError = createError('GW_ERR_RATE_LIMITED', 'Rate limit exceeded, retry in %s', 429)
+export const InsufficientScopeError = createError('GW_ERR_INSUFFICIENT_SCOPE', 'This service needs the scopes: %s', 403)
+export const RoleMissingError = createError('GW_ERR_ROLE_MISSING', 'This service needs one of the roles: %s', 403)
+export const ClaimUnfitError = createError('GW_ERR_CLAIM_UNFIT', 'The token\'s claim %s cannot be sent to the service', 401)
+
+/**
+ * The RFC 6750 §3.1 answer to a token that lacks privileges: `insufficient_scope`, with the
+ * scopes needed when they are what is missing.
+ */
+export function withInsufficientScope<E extends Error> (error: E, scopes?: readonly string[]): E {
+  const scope = scopes === undefined ? '' : `, scope="${scopes.join(' ')}"`
+  return Object.assign(error, { headers: { 'www-authenticate': `Bearer error="insufficient_scope"${scope}` } })
+}
