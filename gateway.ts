@@ -6,14 +6,14 @@ import authentication from './plugins/authentication.js'
 import configPlugin from './plugins/config.js'
 import cors from './plugins/cors.js'
 import { loadConfig, type GatewayConfig } from './plugins/config/load-config.js'
-import errorHandler from './plugins/error-handler.js'
+import errorHandler, { errorBody } from './plugins/error-handler.js'
 import { BadUrlError } from './plugins/errors.js'
 import jwt from './plugins/jwt.js'
 import metrics from './plugins/metrics.js'
 import proxy from './plugins/proxy.js'
 import rateLimit from './plugins/rate-limit.js'
 import redis from './plugins/redis.js'
-import requestId, { requestIdGenerator } from './plugins/request-id.js'
+import requestId, { REQUEST_ID_HEADER, requestIdGenerator } from './plugins/request-id.js'
 import healthRoutes from './routes/health/index.js'
 import revocationRoutes from './routes/revocation/index.js'
 
@@ -40,7 +40,11 @@ export default async function gateway (fastify: FastifyInstance, { config }: Gat
 export function serverOptions (config: GatewayConfig): FastifyServerOptions {
   return {
     // A URL the router cannot decode gets the gateway's JSON answer like every other error.
-    frameworkErrors: (_error, _request, reply) => { (reply as FastifyReply).send(new BadUrlError()) },
+    // It runs before any hook or error handler, so it writes the request id itself.
+    frameworkErrors: (_error, request, reply) => {
+      const { statusCode, message, code } = new BadUrlError()
+      ;(reply as FastifyReply).code(statusCode).header(REQUEST_ID_HEADER, request.id).send(errorBody(statusCode, message, code, request.id))
+    },
     // A request body with fields we do not know is refused, not silently trimmed.
     ajv: { customOptions: { removeAdditional: false } },
     // Fastify accepts a hop count at run time (proxy-addr); its types omit it.

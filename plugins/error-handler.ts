@@ -15,14 +15,14 @@ export default fp(async function errorHandlerPlugin (fastify) {
     const own = error.code?.startsWith('GW_ERR_') === true
     if (statusCode >= 500 && !own) {
       request.log.error({ err: error }, 'request failed')
-      return reply.code(statusCode).send(body(statusCode, STATUS_CODES[statusCode] as string, INTERNAL_CODE, request.id))
+      return reply.code(statusCode).send(errorBody(statusCode, STATUS_CODES[statusCode] as string, INTERNAL_CODE, request.id))
     }
     if (error.headers !== undefined) reply.headers(error.headers)
-    return reply.code(statusCode).send(body(statusCode, error.message, error.code ?? codeFor(statusCode), request.id))
+    return reply.code(statusCode).send(errorBody(statusCode, error.message, error.code ?? codeFor(statusCode), request.id))
   })
 
   fastify.setNotFoundHandler(function notFound (request, reply) {
-    return reply.code(404).send(body(404, `Route ${request.method} ${request.url.split('?')[0] as string} not found`, 'GW_ERR_NOT_FOUND', request.id))
+    return reply.code(404).send(errorBody(404, `Route ${request.method} ${request.url.split('?')[0] as string} not found`, 'GW_ERR_NOT_FOUND', request.id))
   })
 }, { name: 'gateway-error-handler', fastify: '5.x' })
 
@@ -36,7 +36,7 @@ function codeFor (statusCode: number): string {
   return `GW_ERR_HTTP_${statusCode}`
 }
 
-/** `requestId` lets a client quote the failed request; it finds the same id in the gateway's logs. */
-function body (statusCode: number, message: string, code: string, requestId: string) {
+/** The JSON error body; `requestId` lets a client quote the failed request, found by the same id in the gateway's logs. */
+export function errorBody (statusCode: number, message: string, code: string, requestId: string) {
   return { statusCode, error: STATUS_CODES[statusCode] ?? 'Error', message, code, requestId }
 }
