@@ -53,7 +53,7 @@ for (const store of stores) {
 t.test('every target down is a 502 with a JSON body', async (t) => {
   const replicas = await Promise.all(['a', 'b'].map(startReplica))
   const app = await startGateway(t, 'http://127.0.0.1:9', {
-    UPSTREAMS: JSON.stringify([{ prefix: '/api', targets: replicas.map((replica) => replica.url) }])
+    UPSTREAMS: JSON.stringify([{ prefix: '/', targets: replicas.map((replica) => replica.url) }])
   })
   for (const replica of replicas) await replica.stop()
   for (let i = 0; i < 3; i++) {
@@ -61,5 +61,5 @@ t.test('every target down is a 502 with a JSON body', async (t) => {
     t.equal(res.statusCode, 502)
     t.match(res.json(), { statusCode: 502, code: 'GW_ERR_BAD_GATEWAY', message: 'The upstream service could not be reached' })
   }
-  t.match(await app.metrics.registry.metrics(), /gateway_upstream_requests_total\{upstream="\/api",target="none",outcome="no-target"\} \d/)
+  t.match(await app.metrics.registry.metrics(), /gateway_upstream_requests_total\{upstream="\/",target="none",outcome="no-target"\} \d/)
 })
