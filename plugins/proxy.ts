@@ -5,6 +5,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { Counter } from 'prom-client'
 import type { Agent } from 'undici'
 import type { UpstreamRoute } from './config/parse-upstreams.js'
+import { notForPreflights } from './cors/preflight.js'
 import { withoutUpstreamCors } from './cors/upstream-cors-headers.js'
 import { accessRules } from './proxy/access-rules.js'
 import { claimHeadersRewrite } from './proxy/claim-headers.js'
@@ -58,6 +59,7 @@ export default fp(async function proxyPlugin (fastify) {
       disableRequestLogging: true,
       undici: route.targets.length > 1 ? balancerFor(route, undiciOptions) : undiciOptions,
       ...(preHandler !== null && { preHandler }),
+      ...(cors !== null && route.prefix === '' && { constraints: notForPreflights(fastify) }),
       replyOptions: { rewriteRequestHeaders: requestHeadersRewrite(route), rewriteHeaders, onError: sendUpstreamError }
     }
     await fastify.register(fastifyHttpProxy, options)

@@ -67,7 +67,7 @@ export function loadConfig (env: Environment = process.env): GatewayConfig {
     admin: { claim: checked.ADMIN_CLAIM, value: checked.ADMIN_VALUE },
     userIdHeader,
     routesPrefix: checked.REVOCATION_ROUTES_PREFIX.replace(/\/+$/, ''),
-    cors: parseCors(checked, upstreams.some((route) => route.prefix === '')),
+    cors: parseCors(checked),
     rolesClaim: checked.ROLES_CLAIM,
     upstreamCooldownMs: checked.UPSTREAM_COOLDOWN_MS,
     trustRequestId: checked.TRUST_REQUEST_ID

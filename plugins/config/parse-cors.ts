@@ -21,12 +21,9 @@ export interface CorsSettings {
  * Reads CORS_*: origins as exact origins or `*`; `*` with credentials is refused (the Fetch
  * standard forbids it).
  */
-export function parseCors (env: CheckedEnv, hasRootUpstream: boolean): CorsSettings | null {
+export function parseCors (env: CheckedEnv): CorsSettings | null {
   const listed = parseList(env.CORS_ORIGINS)
   if (listed.length === 0) return null
-  // @fastify/cors answers preflights on unrouted paths with an OPTIONS route on `*`, which an
-  // upstream owning `/` already declares: the two cannot both be registered.
-  if (hasRootUpstream) throw new ConfigError('CORS_ORIGINS', 'cannot be used with an upstream on the prefix "/"; give that upstream a prefix of its own, such as /app')
   const any = listed.includes('*')
   if (any && listed.length > 1) throw new ConfigError('CORS_ORIGINS', 'is either * or a list of origins, not both')
   if (any && env.CORS_CREDENTIALS) {

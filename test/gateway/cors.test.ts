@@ -126,6 +126,23 @@ t.test('a preflight asking for no headers is allowed the default ones', async (t
   t.equal(res.headers['access-control-allow-headers'], 'Authorization, Content-Type')
 })
 
+t.test('with an upstream on /, preflights are still answered by the gateway and every other request reaches the upstream', async (t) => {
+  const app = await startGateway(t, upstream.url, { ...CORS, UPSTREAMS: `/=${upstream.url}` })
+  const before = upstream.received.length
+  for (const url of ['/', '/orders/7', '/api/v1/auth/revoke']) {
+    const res = await app.inject({ method: 'OPTIONS', url, headers: preflight(APP, 'POST') })
+    t.equal(res.statusCode, 204, url)
+    t.equal(res.headers['access-control-allow-origin'], APP)
+  }
+  t.equal(upstream.received.length, before, 'no preflight was forwarded')
+  t.equal((await app.inject({ method: 'OPTIONS', url: '/orders/7', headers: { origin: APP } })).statusCode, 401, 'other OPTIONS are checked')
+  const options = await app.inject({ method: 'OPTIONS', url: '/orders/7', headers: { ...bearer(signToken()), origin: APP } })
+  t.equal(options.json().method, 'OPTIONS', 'and forwarded')
+  const get = await app.inject({ url: '/', headers: { ...bearer(signToken()), origin: APP } })
+  t.equal(get.json().url, '/')
+  t.equal(get.headers['access-control-allow-origin'], APP)
+})
+
 t.test('CORS_ORIGINS=* allows any origin', async (t) => {
   const app = await startGateway(t, upstream.url, { CORS_ORIGINS: '*' })
   const res = await app.inject({ url: '/api/public/x', headers: { origin: OTHER } })

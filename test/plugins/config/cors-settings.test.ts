@@ -56,8 +56,3 @@ t.test('a CORS_MAX_AGE that is not a number of seconds up to a day is refused', 
   refuses(t, { CORS_ORIGINS: '*', CORS_MAX_AGE: '86401' }, 'CORS_MAX_AGE')
   refuses(t, { CORS_ORIGINS: '*', CORS_CREDENTIALS: 'yes' }, 'CORS_CREDENTIALS')
 })
-
-t.test('CORS_ORIGINS with an upstream on the prefix / is refused: both would own OPTIONS on every path', async (t) => {
-  t.match(refuses(t, { CORS_ORIGINS: 'https://app.example', UPSTREAMS: '/=http://127.0.0.1:9' }, 'CORS_ORIGINS'), /upstream on the prefix "\/"/)
-  t.equal(load({ UPSTREAMS: '/=http://127.0.0.1:9' }).cors, null, 'without CORS_ORIGINS a root upstream is fine')
-})
