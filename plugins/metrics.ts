@@ -85,6 +85,7 @@ export default fp(async function metricsPlugin (fastify) {
 function outcomeOf (request: FastifyRequest): Outcome {
   /* c8 ignore next: the 'other' fallback is for an error code no counted route produces today */
   if (request.errorCode !== null) return Object.hasOwn(OUTCOME_BY_CODE, request.errorCode) ? OUTCOME_BY_CODE[request.errorCode] as Outcome : 'other'
-  if (request.is404) return 'other'
+  // A preflight that @fastify/cors (CORS_ORIGINS) answered was not forwarded.
+  if (request.is404 || (request as { corsPreflightEnabled?: boolean }).corsPreflightEnabled === true) return 'other'
   return request.revocationUnchecked ? 'fail-open' : 'forwarded'
 }

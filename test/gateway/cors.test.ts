@@ -46,6 +46,9 @@ t.test('with CORS_ORIGINS, the gateway answers preflights itself, on every path,
     t.equal(res.body, '')
   }
   t.equal(upstream.received.length, before, 'nothing was forwarded')
+  const metrics = await app.metrics.registry.metrics()
+  t.notMatch(metrics, /outcome="forwarded"/, 'and none is counted as forwarded')
+  t.match(metrics, /gateway_requests_total\{outcome="other"\} 3\n/)
 })
 
 t.test('a preflight from an origin not listed gets no Access-Control-Allow-Origin, so the browser blocks the call', async (t) => {
