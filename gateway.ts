@@ -7,7 +7,9 @@ import authentication from './plugins/authentication.js'
 import configPlugin from './plugins/config.js'
 import { REQUEST_TIMEOUT_CHECK_INTERVAL_MS } from './plugins/config/defaults.js'
 import { loadConfig, type GatewayConfig } from './plugins/config/load-config.js'
+import cors from './plugins/cors.js'
 import errorHandler from './plugins/error-handler.js'
+import { errorBody } from './plugins/error-handler/error-body.js'
 import { answerClientError } from './plugins/error-handler/client-errors.js'
 import { BadUrlError } from './plugins/errors.js'
 import jwt from './plugins/jwt.js'
@@ -15,6 +17,7 @@ import metrics from './plugins/metrics.js'
 import proxy from './plugins/proxy.js'
 import rateLimit from './plugins/rate-limit.js'
 import redis from './plugins/redis.js'
+import requestId, { REQUEST_ID_HEADER, requestIdGenerator } from './plugins/request-id.js'
 import healthRoutes, { HEALTH_PATHS } from './routes/health/index.js'
 import { MAX_ENCODED_USER_ID_LENGTH } from './routes/revocation/admin-revoke-user.js'
 import revocationRoutes, { REVOCATION_PATHS } from './routes/revocation/index.js'
@@ -25,6 +28,9 @@ export interface GatewayOptions { config: GatewayConfig }
 export default async function gateway (fastify: FastifyInstance, { config }: GatewayOptions): Promise<void> {
   await fastify.register(configPlugin, { config })
   await fastify.register(errorHandler)
+  await fastify.register(requestId)
+  // Before the token check, so that preflights are answered without one and refusals carry CORS headers.
+  await fastify.register(cors)
   await fastify.register(jwt)
   await fastify.register(redis)
   await fastify.register(rateLimit)
@@ -54,11 +60,18 @@ export function serverOptions (config: GatewayConfig): FastifyHttpOptions<Server
     // A user id as long as the admin route's schema allows must still match the route.
     routerOptions: { maxParamLength: MAX_ENCODED_USER_ID_LENGTH },
     // A URL the router cannot decode gets the gateway's JSON answer like every other error.
-    frameworkErrors: (_error, _request, reply) => { (reply as FastifyReply).send(new BadUrlError()) },
+    // It runs before any hook or error handler, so it writes the request id itself.
+    frameworkErrors: (_error, request, reply) => {
+      const { statusCode, message, code } = new BadUrlError()
+      ;(reply as FastifyReply).code(statusCode).header(REQUEST_ID_HEADER, request.id).send(errorBody(statusCode, message, code, request.id))
+    },
     // A request body with fields we do not know is refused, not silently trimmed.
     ajv: { customOptions: { removeAdditional: false } },
     // Fastify accepts a hop count at run time (proxy-addr); its types omit it.
     trustProxy: config.trustProxy as FastifyServerOptions['trustProxy'],
+    // Our own generator reads x-request-id, and only when TRUST_REQUEST_ID allows it.
+    requestIdHeader: false,
+    genReqId: requestIdGenerator(config.trustRequestId),
     // Tokens must never reach the logs: headers are redacted, and URLs are logged without their
     // query string, where a careless client may have put one.
     logger: {

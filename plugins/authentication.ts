@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { LOG_BLOCK_MS } from './config/defaults.js'
 import { publicPathMatcher } from './authentication/public-path.js'
+import { isPreflight } from './cors/preflight.js'
 import { MirroredRevocationStore } from './revocation/mirrored-store.js'
 import { EpochWatch, RedisEpoch } from './revocation/redis-epoch.js'
 import { RevocationLogFollower } from './revocation/revocation-log-follower.js'
@@ -23,7 +24,9 @@ export default fp(async function authenticationPlugin (fastify) {
     maxTokenTtlSeconds: config.jwt.maxTtlSeconds,
     clockToleranceSeconds: config.jwt.clockToleranceSeconds,
     issuers: config.jwt.issuers,
-    isPublic: (request) => isPublicPath(request.url)
+    // A preflight carries no credentials and must not act: with CORS_ORIGINS set the CORS plugin
+    // answers it first; without, it goes to the upstream, which handles CORS itself.
+    isPublic: (request) => isPublicPath(request.url) || isPreflight(request)
   })
 
   /** Redis mirrored in memory (default), Redis per request (strict), or the embedded store. */

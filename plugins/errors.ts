@@ -43,3 +43,16 @@ export const RequestTimeoutError = createError('GW_ERR_REQUEST_TIMEOUT', 'The re
 export const HeadersTooLargeError = createError('GW_ERR_HEADERS_TOO_LARGE', 'The request headers are too large', 431)
 export const ChunkExtensionsTooLargeError = createError('GW_ERR_CHUNK_EXTENSIONS_TOO_LARGE', 'The chunk extensions of the body are too large', 413)
 export const MalformedRequestError = createError('GW_ERR_MALFORMED_REQUEST', 'Malformed HTTP request', 400)
+
+export const InsufficientScopeError = createError('GW_ERR_INSUFFICIENT_SCOPE', 'This service needs the scopes: %s', 403)
+export const RoleMissingError = createError('GW_ERR_ROLE_MISSING', 'This service needs one of the roles: %s', 403)
+export const ClaimUnfitError = createError('GW_ERR_CLAIM_UNFIT', 'The token\'s claim %s cannot be sent to the service', 401)
+
+/**
+ * The RFC 6750 §3.1 answer to a token that lacks privileges: `insufficient_scope`, with the
+ * scopes needed when they are what is missing.
+ */
+export function withInsufficientScope<E extends Error> (error: E, scopes?: readonly string[]): E {
+  const scope = scopes === undefined ? '' : `, scope="${scopes.join(' ')}"`
+  return Object.assign(error, { headers: { 'www-authenticate': `Bearer error="insufficient_scope"${scope}` } })
+}

@@ -3,13 +3,16 @@ import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 
 /** What became of a request to a protected or public path, for `gateway_requests_total`. */
-const OUTCOMES = ['forwarded', 'unauthenticated', 'revoked', 'store-unavailable', 'keys-unavailable', 'fail-open', 'upstream-error', 'other'] as const
+const OUTCOMES = ['forwarded', 'unauthenticated', 'forbidden', 'revoked', 'store-unavailable', 'keys-unavailable', 'fail-open', 'upstream-error', 'other'] as const
 export type Outcome = typeof OUTCOMES[number]
 
 const OUTCOME_BY_CODE: Record<string, Outcome> = {
   GW_ERR_TOKEN_MISSING: 'unauthenticated',
   GW_ERR_TOKEN_INVALID: 'unauthenticated',
   GW_ERR_AUTHORIZATION_MALFORMED: 'unauthenticated',
+  GW_ERR_CLAIM_UNFIT: 'unauthenticated',
+  GW_ERR_INSUFFICIENT_SCOPE: 'forbidden',
+  GW_ERR_ROLE_MISSING: 'forbidden',
   GW_ERR_TOKEN_REVOKED: 'revoked',
   GW_ERR_STORE_UNAVAILABLE: 'store-unavailable',
   GW_ERR_KEYS_UNAVAILABLE: 'keys-unavailable',
@@ -92,6 +95,7 @@ export default fp(async function metricsPlugin (fastify) {
 function outcomeOf (request: FastifyRequest): Outcome {
   /* c8 ignore next: the 'other' fallback is for an error code no counted route produces today */
   if (request.errorCode !== null) return Object.hasOwn(OUTCOME_BY_CODE, request.errorCode) ? OUTCOME_BY_CODE[request.errorCode] as Outcome : 'other'
-  if (request.is404) return 'other'
+  // A preflight that @fastify/cors (CORS_ORIGINS) answered was not forwarded.
+  if (request.is404 || (request as { corsPreflightEnabled?: boolean }).corsPreflightEnabled === true) return 'other'
   return request.revocationUnchecked ? 'fail-open' : 'forwarded'
 }

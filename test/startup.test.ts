@@ -87,6 +87,14 @@ t.test('start-up refuses a bad configuration, exiting non-zero and naming the va
     t.match(gateway.stderr(), /cannot start: UPSTREAMS: is required/)
   })
 
+  t.test('an UPSTREAMS entry with a field the gateway does not know', async (t) => {
+    const gateway = runGateway(t, { JWT_SECRET: SECRET, UPSTREAMS: '[{"prefix":"/api","upstream":"http://127.0.0.1:9","scope":["read"]}]' })
+    const { code, signal } = await gateway.exited
+    t.equal(signal, null)
+    t.not(code, 0)
+    t.match(gateway.stderr(), /cannot start: UPSTREAMS: entry "\/api": unknown field "scope"/)
+  })
+
   t.test('REDIS_URL pointing to a closed port, given up on after REDIS_CONNECT_TIMEOUT_MS', async (t) => {
     const port = await freePort()
     const gateway = runGateway(t, {

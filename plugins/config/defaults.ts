@@ -103,3 +103,20 @@ export const MAX_TIMEOUT_MS = 600_000
 export const MAX_CLOCK_TOLERANCE_SECONDS = 300
 /** The HMAC secret must carry at least 256 bits (RFC 7518 §3.2). */
 export const MIN_SECRET_BYTES = 32
+
+/** CORS_MAX_AGE unset: browsers may reuse a preflight's answer for 10 minutes (Access-Control-Max-Age). */
+export const DEFAULT_CORS_MAX_AGE_SECONDS = 600
+/** CORS_ALLOWED_METHODS unset: every method an API behind the gateway uses, not only the CORS-safe ones. */
+export const DEFAULT_CORS_ALLOWED_METHODS = 'GET, HEAD, POST, PUT, PATCH, DELETE'
+/** CORS_ALLOWED_HEADERS unset: a preflight is allowed these, plus whatever headers it asks for. */
+export const DEFAULT_CORS_ALLOWED_HEADERS = 'Authorization, Content-Type'
+/** CORS_CREDENTIALS unset: no cookies or HTTP auth across origins; a bearer token needs none. */
+export const DEFAULT_CORS_CREDENTIALS = false
+/** ROLES_CLAIM unset: an upstream's `roles` rule reads the token's `roles` claim. */
+export const DEFAULT_ROLES_CLAIM = 'roles'
+/** UPSTREAM_COOLDOWN_MS unset: a target that refused or timed out is left alone for 10 s, then tried again. */
+export const DEFAULT_UPSTREAM_COOLDOWN_MS = 10_000
+/** TRUST_REQUEST_ID unset: a client's x-request-id is ignored and each request gets a fresh id. */
+export const DEFAULT_TRUST_REQUEST_ID = false
+/** The longest x-request-id kept from a client (TRUST_REQUEST_ID=true); longer ones are replaced. */
+export const MAX_REQUEST_ID_LENGTH = 128

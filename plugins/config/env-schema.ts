@@ -49,7 +49,16 @@ export const envSchema = {
       default: defaults.DEFAULT_USER_ID_HEADER
     },
     // Plain path segments only: a ':' or '*' would turn into a route parameter or wildcard.
-    REVOCATION_ROUTES_PREFIX: { type: 'string', pattern: '^(/[A-Za-z0-9._~-]+)+/?$', default: defaults.DEFAULT_ROUTES_PREFIX }
+    REVOCATION_ROUTES_PREFIX: { type: 'string', pattern: '^(/[A-Za-z0-9._~-]+)+/?$', default: defaults.DEFAULT_ROUTES_PREFIX },
+    CORS_ORIGINS: { type: 'string' },
+    CORS_CREDENTIALS: { type: 'boolean', default: defaults.DEFAULT_CORS_CREDENTIALS },
+    CORS_MAX_AGE: { type: 'integer', minimum: 0, maximum: 86_400, default: defaults.DEFAULT_CORS_MAX_AGE_SECONDS },
+    CORS_ALLOWED_METHODS: { type: 'string', default: defaults.DEFAULT_CORS_ALLOWED_METHODS },
+    CORS_ALLOWED_HEADERS: { type: 'string' },
+    CORS_EXPOSED_HEADERS: { type: 'string' },
+    ROLES_CLAIM: { type: 'string', minLength: 1, default: defaults.DEFAULT_ROLES_CLAIM },
+    UPSTREAM_COOLDOWN_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_UPSTREAM_COOLDOWN_MS },
+    TRUST_REQUEST_ID: { type: 'boolean', default: defaults.DEFAULT_TRUST_REQUEST_ID }
   }
 } as const
 
@@ -91,4 +100,13 @@ export interface CheckedEnv {
   ADMIN_VALUE: string
   USER_ID_HEADER: string
   REVOCATION_ROUTES_PREFIX: string
+  CORS_ORIGINS?: string
+  CORS_CREDENTIALS: boolean
+  CORS_MAX_AGE: number
+  CORS_ALLOWED_METHODS: string
+  CORS_ALLOWED_HEADERS?: string
+  CORS_EXPOSED_HEADERS?: string
+  ROLES_CLAIM: string
+  UPSTREAM_COOLDOWN_MS: number
+  TRUST_REQUEST_ID: boolean
 }

@@ -1,6 +1,7 @@
 import envSchemaCheck from 'env-schema'
 import { ConfigError } from './config-error.js'
 import { envSchema, type CheckedEnv } from './env-schema.js'
+import { parseCors, type CorsSettings } from './parse-cors.js'
 import { parseDurationMs } from './parse-duration.js'
 import { parseJwtSettings, type JwtSettings } from './parse-jwt-settings.js'
 import { parsePublicPaths } from './parse-public-paths.js'
@@ -29,6 +30,11 @@ export interface GatewayConfig {
   admin: { claim: string, value: string }
   userIdHeader: string
   routesPrefix: string
+  /** null: CORS_ORIGINS unset, preflights go to the upstreams. */
+  cors: CorsSettings | null
+  rolesClaim: string
+  upstreamCooldownMs: number
+  trustRequestId: boolean
 }
 
 export type Environment = Record<string, string | undefined>
@@ -39,16 +45,19 @@ export type Environment = Record<string, string | undefined>
  */
 export function loadConfig (env: Environment = process.env): GatewayConfig {
   const checked = checkTypes(env)
+  const userIdHeader = parseUserIdHeader(checked.USER_ID_HEADER)
+  const upstreams = parseUpstreams(checked.UPSTREAMS, userIdHeader)
   return {
     port: checked.PORT,
     host: checked.HOST,
     logLevel: checked.LOG_LEVEL,
     trustProxy: parseTrustProxy(checked.TRUST_PROXY),
-    upstreams: parseUpstreams(checked.UPSTREAMS),
+    upstreams,
     upstreamTimeoutMs: checked.UPSTREAM_TIMEOUT_MS,
     upstreamConnections: checked.UPSTREAM_CONNECTIONS,
     requestTimeoutMs: checked.REQUEST_TIMEOUT_MS,
-    publicPaths: parsePublicPaths(checked.PUBLIC_PATHS),
+    // An upstream marked public is a public path like any in PUBLIC_PATHS.
+    publicPaths: [...parsePublicPaths(checked.PUBLIC_PATHS), ...upstreams.filter((route) => route.public).map((route) => route.prefix)],
     jwt: parseJwtSettings(checked),
     redis: parseRedisSettings(checked),
     revocation: {
@@ -62,8 +71,12 @@ export function loadConfig (env: Environment = process.env): GatewayConfig {
       timeWindowMs: parseDurationMs('REVOKE_RATE_LIMIT_WINDOW', checked.REVOKE_RATE_LIMIT_WINDOW)
     },
     admin: { claim: checked.ADMIN_CLAIM, value: checked.ADMIN_VALUE },
-    userIdHeader: parseUserIdHeader(checked.USER_ID_HEADER),
-    routesPrefix: checked.REVOCATION_ROUTES_PREFIX.replace(/\/+$/, '')
+    userIdHeader,
+    routesPrefix: checked.REVOCATION_ROUTES_PREFIX.replace(/\/+$/, ''),
+    cors: parseCors(checked),
+    rolesClaim: checked.ROLES_CLAIM,
+    upstreamCooldownMs: checked.UPSTREAM_COOLDOWN_MS,
+    trustRequestId: checked.TRUST_REQUEST_ID
   }
 }
 

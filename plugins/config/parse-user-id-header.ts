@@ -2,7 +2,7 @@ import { ConfigError } from './config-error.js'
 import { USER_ISSUER_HEADER } from './defaults.js'
 
 /** Headers the gateway or HTTP itself depends on: naming one as the identity header would break requests. */
-const RESERVED = new Set([
+export const RESERVED = new Set([
   'host', 'authorization', 'cookie', 'content-length', 'content-type', 'transfer-encoding', 'connection',
   'keep-alive', 'te', 'trailer', 'upgrade', 'expect', 'forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host',
   USER_ISSUER_HEADER

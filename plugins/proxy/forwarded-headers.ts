@@ -38,6 +38,8 @@ export function forwardedHeaders (userIdHeader: string) {
     headers['x-forwarded-for'] = [...chain].reverse().join(', ')
     headers['x-forwarded-proto'] = request.protocol
     headers['x-forwarded-host'] = request.host
+    // The gateway's id for this request, so the service's logs can be joined with ours.
+    headers['x-request-id'] = request.id
     return headers
   }
 }

@@ -1,21 +1,27 @@
-import { Pool, type Dispatcher } from 'undici'
+import { Pool, type Agent, type Dispatcher } from 'undici'
 import { connectionWaitLimit } from './connection-wait.js'
 
 export interface UpstreamPoolOptions {
-  /** At most this many connections to the upstream (UPSTREAM_CONNECTIONS). */
+  /** At most this many connections to each upstream origin (UPSTREAM_CONNECTIONS). */
   connections: number
-  /** Connect, headers, gaps in the body, and the wait for a free connection (UPSTREAM_TIMEOUT_MS). */
+  /** Connect, headers, gaps in the body, and the wait for a free connection (UPSTREAM_TIMEOUT_MS, or the upstream's timeoutMs). */
   timeoutMs: number
 }
 
-/** The connections to one upstream, each request's wait for one bounded. */
-export function upstreamPool (origin: string, { connections, timeoutMs }: UpstreamPoolOptions): Dispatcher {
-  return new Pool(origin, {
+/** The connection settings of one origin: pool size, timeouts, certificate checks. */
+export function connectionSettings ({ connections, timeoutMs }: UpstreamPoolOptions): Agent.Options {
+  return {
     connections,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
     connectTimeout: timeoutMs,
-    // An https upstream must prove who it is (extra CAs: NODE_EXTRA_CA_CERTS).
+    // reply-from turns certificate checks off unless told otherwise: an https upstream must prove
+    // who it is (extra CAs: NODE_EXTRA_CA_CERTS).
     connect: { rejectUnauthorized: true }
-  }).compose(connectionWaitLimit(timeoutMs))
+  }
+}
+
+/** The connections to one upstream, each request's wait for one bounded. */
+export function upstreamPool (origin: string, options: UpstreamPoolOptions): Dispatcher {
+  return new Pool(origin, connectionSettings(options)).compose(connectionWaitLimit(options.timeoutMs))
 }

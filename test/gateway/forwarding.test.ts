@@ -109,7 +109,7 @@ t.test('a path no upstream owns is 404 JSON for an authenticated caller', async 
   const app = await startGateway(t, upstream.url)
   const res = await app.inject({ url: '/nowhere', headers: bearer(signToken()) })
   t.equal(res.statusCode, 404)
-  t.same(res.json(), { statusCode: 404, error: 'Not Found', message: 'Route GET /nowhere not found', code: 'GW_ERR_NOT_FOUND' })
+  t.same(res.json(), { statusCode: 404, error: 'Not Found', message: 'Route GET /nowhere not found', code: 'GW_ERR_NOT_FOUND', requestId: res.headers['x-request-id'] })
 })
 
 t.test('an upstream may own the prefix of the gateway\'s own routes; the gateway keeps its routes', async (t) => {

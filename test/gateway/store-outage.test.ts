@@ -31,7 +31,7 @@ t.test('with Redis down, in strict mode (a round trip per request)', async (t) =
     const res = await closed.inject({ url: '/api/x', headers: bearer(token) })
     t.equal(res.statusCode, 503)
     t.equal(res.headers['retry-after'], '5')
-    t.same(res.json(), { statusCode: 503, error: 'Service Unavailable', message: 'Revocation store unavailable, try again later', code: 'GW_ERR_STORE_UNAVAILABLE' })
+    t.same(res.json(), { statusCode: 503, error: 'Service Unavailable', message: 'Revocation store unavailable, try again later', code: 'GW_ERR_STORE_UNAVAILABLE', requestId: res.headers['x-request-id'] })
     t.equal(upstream.received.length, before)
     t.ok(Date.now() - started < 2000, 'answered without hanging')
   })

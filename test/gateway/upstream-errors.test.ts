@@ -23,7 +23,7 @@ t.test('an upstream that is down answers 502 with a JSON body', async (t) => {
   const app = await startGateway(t, `http://127.0.0.1:${await freePort()}`)
   const res = await app.inject({ url: '/api/x', headers: bearer(signToken()) })
   t.equal(res.statusCode, 502)
-  t.same(res.json(), { statusCode: 502, error: 'Bad Gateway', message: 'The upstream service could not be reached', code: 'GW_ERR_BAD_GATEWAY' })
+  t.same(res.json(), { statusCode: 502, error: 'Bad Gateway', message: 'The upstream service could not be reached', code: 'GW_ERR_BAD_GATEWAY', requestId: res.headers['x-request-id'] })
 })
 
 t.test('an upstream slower than UPSTREAM_TIMEOUT_MS answers 504 in bounded time', async (t) => {

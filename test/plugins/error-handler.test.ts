@@ -4,6 +4,7 @@ import errorHandler from '../../plugins/error-handler.js'
 import { StoreUnavailableError, withRetryAfter } from '../../plugins/errors.js'
 
 async function appWithRoutes (t: { teardown: (fn: () => Promise<unknown>) => void }) {
+  // Fastify's own ids (req-1, req-2, ...) in each new app: every error body quotes the request's.
   const app = Fastify()
   await app.register(errorHandler)
   app.get('/crash', async () => { throw new Error('connection string redis://:hunter2@db leaked') })
@@ -20,7 +21,7 @@ t.test('an unforeseen failure is a 500 that shows nothing of the internals', asy
   const app = await appWithRoutes(t)
   const res = await app.inject({ url: '/crash' })
   t.equal(res.statusCode, 500)
-  t.same(res.json(), { statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error', code: 'GW_ERR_INTERNAL' })
+  t.same(res.json(), { statusCode: 500, error: 'Internal Server Error', message: 'Internal Server Error', code: 'GW_ERR_INTERNAL', requestId: 'req-1' })
   t.notMatch(res.body, /hunter2/)
 })
 
@@ -32,12 +33,12 @@ t.test('an error with a status outside 4xx/5xx is a 500', async (t) => {
 t.test('a client error keeps its message and gets a code from its status', async (t) => {
   const app = await appWithRoutes(t)
   const res = await app.inject({ url: '/teapot' })
-  t.same(res.json(), { statusCode: 418, error: 'I\'m a Teapot', message: 'short and stout', code: 'GW_ERR_HTTP_418' })
+  t.same(res.json(), { statusCode: 418, error: 'I\'m a Teapot', message: 'short and stout', code: 'GW_ERR_HTTP_418', requestId: 'req-1' })
 })
 
 t.test('a status without a standard name is called "Error"', async (t) => {
   const app = await appWithRoutes(t)
-  t.same((await app.inject({ url: '/unnamed' })).json(), { statusCode: 499, error: 'Error', message: 'nameless', code: 'GW_ERR_HTTP_499' })
+  t.same((await app.inject({ url: '/unnamed' })).json(), { statusCode: 499, error: 'Error', message: 'nameless', code: 'GW_ERR_HTTP_499', requestId: 'req-1' })
 })
 
 t.test('the gateway\'s own 5xx answers keep their message and headers', async (t) => {
@@ -58,5 +59,5 @@ t.test('a schema violation is a 400 saying what was wrong', async (t) => {
 t.test('an unknown route is a 404 JSON without the query string', async (t) => {
   const app = await appWithRoutes(t)
   const res = await app.inject({ url: '/nope?token=abc' })
-  t.same(res.json(), { statusCode: 404, error: 'Not Found', message: 'Route GET /nope not found', code: 'GW_ERR_NOT_FOUND' })
+  t.same(res.json(), { statusCode: 404, error: 'Not Found', message: 'Route GET /nope not found', code: 'GW_ERR_NOT_FOUND', requestId: 'req-1' })
 })

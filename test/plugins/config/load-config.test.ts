@@ -9,7 +9,18 @@ t.test('with only a secret and an upstream set, every other setting takes its do
     host: '0.0.0.0',
     logLevel: 'info',
     trustProxy: false,
-    upstreams: [{ prefix: '/api', upstream: 'http://127.0.0.1:9', rewritePrefix: '/api' }],
+    upstreams: [{
+      prefix: '/api',
+      upstream: 'http://127.0.0.1:9',
+      targets: ['http://127.0.0.1:9'],
+      rewritePrefix: '/api',
+      public: false,
+      audience: null,
+      scopes: [],
+      roles: [],
+      claimHeaders: [],
+      timeoutMs: null
+    }],
     upstreamTimeoutMs: 30_000,
     upstreamConnections: 128,
     requestTimeoutMs: 30_000,
@@ -27,7 +38,11 @@ t.test('with only a secret and an upstream set, every other setting takes its do
     revokeRateLimit: { max: 10, timeWindowMs: 60_000 },
     admin: { claim: 'roles', value: 'admin' },
     userIdHeader: 'x-user-id',
-    routesPrefix: '/api/v1/auth'
+    routesPrefix: '/api/v1/auth',
+    cors: null,
+    rolesClaim: 'roles',
+    upstreamCooldownMs: 10_000,
+    trustRequestId: false
   })
 })
 

@@ -3,7 +3,9 @@ import type { UpstreamRoute } from '../../../plugins/config/parse-upstreams.js'
 import { load, refuses } from '../../helpers/config.js'
 
 /** The routes from the minimal environment with UPSTREAMS as given. */
-const routes = (upstreams: string): UpstreamRoute[] => load({ UPSTREAMS: upstreams }).upstreams
+// The routing fields only; the per-upstream rules have tests of their own (upstream-rules.test.ts).
+const routes = (upstreams: string): Array<Pick<UpstreamRoute, 'prefix' | 'upstream' | 'rewritePrefix'>> =>
+  load({ UPSTREAMS: upstreams }).upstreams.map(({ prefix, upstream, rewritePrefix }) => ({ prefix, upstream, rewritePrefix }))
 
 /** Every refusal here names UPSTREAMS; undefined leaves it unset. */
 const refusesUpstreams = (t: Test, upstreams: string | undefined): string => refuses(t, { UPSTREAMS: upstreams }, 'UPSTREAMS')
@@ -47,7 +49,7 @@ t.test('a JSON array of routes', async (t) => {
     t.match(refusesUpstreams(t, '[{"prefix": "/a",'), /is not valid JSON/)
   })
   t.test('an array of anything but objects is refused', async (t) => {
-    t.match(refusesUpstreams(t, '["/a=http://x"]'), /must be an array of \{prefix, upstream, rewritePrefix\?\} objects/)
+    t.match(refusesUpstreams(t, '["/a=http://x"]'), /must be an array of \{prefix, upstream or targets, ...\} objects/)
     t.match(refusesUpstreams(t, '[null]'), /must be an array/)
   })
   t.test('a JSON object that is not an array is refused, saying JSON must be an array', async (t) => {

@@ -1,0 +1,99 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import t from 'tap'
+import { TargetBalancer, type TargetOutcome } from '../../../plugins/proxy/target-balancer.js'
+import { startReplica, type Replica } from '../../helpers/replica.js'
+
+/** A balancer over `targets` whose clock the test moves, recording every outcome. */
+function balancerOver (t: { teardown: (fn: () => Promise<void>) => void }, targets: string[], agentOptions = {}) {
+  const clock = { now: 1_000_000 }
+  const outcomes: Array<[string | null, TargetOutcome]> = []
+  const balancer = new TargetBalancer({
+    targets,
+    cooldownMs: 10_000,
+    agentOptions,
+    now: () => clock.now,
+    onOutcome: (target, outcome) => { outcomes.push([target, outcome]) }
+  })
+  t.teardown(async () => { await balancer.destroy() })
+  // reply-from sends a plain-object headers with the first target's Host and origin; the balancer replaces both.
+  const get = async (): Promise<string> => {
+    const res = await balancer.request({ origin: targets[0] as string, path: '/', method: 'GET', headers: { host: 'first' } })
+    return (await res.body.json() as { replica: string }).replica
+  }
+  return { balancer, clock, outcomes, get }
+}
+
+async function replicas (t: { teardown: (fn: () => Promise<void>) => void }, names: string[]): Promise<Replica[]> {
+  const started = await Promise.all(names.map(startReplica))
+  t.teardown(async () => { for (const replica of started) await replica.stop() })
+  return started
+}
+
+t.test('a target that refused is skipped until its cool-down ends, then tried again', async (t) => {
+  const [a, b, c] = await replicas(t, ['a', 'b', 'c']) as [Replica, Replica, Replica]
+  const { clock, outcomes, get } = balancerOver(t, [a.url, b.url, c.url])
+  t.same([await get(), await get(), await get()], ['a', 'b', 'c'])
+  await b.stop()
+  t.same([await get(), await get(), await get(), await get()], ['a', 'c', 'a', 'c'], 'the request b refused went to c; b is then left out')
+  t.equal(outcomes.filter(([target, outcome]) => target === b.url && outcome === 'refused').length, 1)
+  clock.now += 9_999
+  t.same([await get(), await get()], ['a', 'c'], 'still cooling down')
+  await b.restart()
+  clock.now += 1
+  t.same([await get(), await get(), await get()], ['a', 'b', 'c'], 'back in once the cool-down is over')
+})
+
+t.test('a refused request is retried once only: with the next target down too, the error reaches the caller', async (t) => {
+  const [a, b, c] = await replicas(t, ['a', 'b', 'c']) as [Replica, Replica, Replica]
+  const { outcomes, get } = balancerOver(t, [a.url, b.url, c.url])
+  await a.stop()
+  await b.stop()
+  await t.rejects(get(), { code: 'ECONNREFUSED' })
+  t.same(outcomes, [[a.url, 'refused'], [b.url, 'refused']])
+  t.equal(await get(), 'c')
+})
+
+t.test('with no other target up, a refused request is not retried; then every target down is NoTargetUpError', async (t) => {
+  const [a] = await replicas(t, ['a']) as [Replica]
+  const { outcomes, get } = balancerOver(t, [a.url])
+  await a.stop()
+  await t.rejects(get(), { code: 'ECONNREFUSED' })
+  await t.rejects(get(), { code: 'GW_NO_TARGET_UP', message: 'every target of this upstream is down' })
+  t.same(outcomes, [[a.url, 'refused'], [null, 'no-target']])
+})
+
+t.test('a target that times out is left out but the request is not retried (its bytes may have been acted on)', async (t) => {
+  const silent = createServer(() => { /* never answers */ })
+  silent.listen(0, '127.0.0.1')
+  await new Promise((resolve) => silent.once('listening', resolve))
+  t.teardown(async () => { silent.closeAllConnections(); await new Promise((resolve) => silent.close(resolve)) })
+  const [b] = await replicas(t, ['b']) as [Replica]
+  const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`
+  const { outcomes, get } = balancerOver(t, [silentUrl, b.url], { headersTimeout: 100 })
+  await t.rejects(get(), { code: 'UND_ERR_HEADERS_TIMEOUT' })
+  t.same(outcomes, [[silentUrl, 'timeout']])
+  t.same([await get(), await get()], ['b', 'b'], 'the slow target is left out')
+})
+
+t.test('a target that drops the connection after the request was sent fails that request, and stays in', async (t) => {
+  const dropping = createServer((req) => { req.socket.destroy() })
+  dropping.listen(0, '127.0.0.1')
+  await new Promise((resolve) => dropping.once('listening', resolve))
+  t.teardown(async () => { dropping.closeAllConnections(); await new Promise((resolve) => dropping.close(resolve)) })
+  const [b] = await replicas(t, ['b']) as [Replica]
+  const droppingUrl = `http://127.0.0.1:${(dropping.address() as AddressInfo).port}`
+  const { outcomes, get } = balancerOver(t, [droppingUrl, b.url])
+  await t.rejects(get())
+  t.same(outcomes, [[droppingUrl, 'failed']])
+  t.equal(await get(), 'b')
+  await t.rejects(get(), 'its turn comes again')
+})
+
+t.test('close() closes the connections', async (t) => {
+  const [a] = await replicas(t, ['a']) as [Replica]
+  const { balancer, get } = balancerOver(t, [a.url])
+  t.equal(await get(), 'a')
+  await balancer.close()
+  await t.rejects(get())
+})
