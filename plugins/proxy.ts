@@ -102,11 +102,12 @@ export default fp<ProxyPluginOptions>(async function proxyPlugin (fastify, { own
       targets,
       cooldownMs: upstreamCooldownMs,
       agentOptions: connectionSettings(pool),
+      interceptors: [connectionWaitLimit(pool.timeoutMs)],
       onOutcome: (target, outcome) => {
         targetRequests.labels(upstream, target ?? 'none', outcome).inc()
         if (outcome === 'refused' || outcome === 'timeout') fastify.log.warn({ upstream, target, outcome }, 'upstream target left out for its cool-down')
       }
-    }).compose(connectionWaitLimit(pool.timeoutMs))
+    })
   }
 }, { name: 'gateway-proxy', fastify: '5.x', dependencies: ['gateway-config', 'gateway-authentication', 'gateway-metrics'] })
 

@@ -10,6 +10,8 @@ export interface TargetBalancerOptions {
   cooldownMs: number
   /** Connection settings for every target (timeouts, pool size, TLS). */
   agentOptions: Agent.Options
+  /** Wraps each attempt's dispatch (the bounded wait for a free connection). @default none */
+  interceptors?: Dispatcher.DispatcherComposeInterceptor[]
   /** Called once per attempt; `target` is null when no target was up. */
   onOutcome: (target: string | null, outcome: TargetOutcome) => void
   /** @default Date.now */
@@ -31,7 +33,7 @@ const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEO
  * means no byte of the request was sent, so that request is retried once on the next target.
  */
 export class TargetBalancer extends Dispatcher {
-  readonly #agent: Agent
+  readonly #agent: Dispatcher
   readonly #targets: readonly string[]
   readonly #hosts: readonly string[]
   readonly #downUntil: number[]
@@ -40,9 +42,9 @@ export class TargetBalancer extends Dispatcher {
   readonly #now: () => number
   #next = 0
 
-  constructor ({ targets, cooldownMs, agentOptions, onOutcome, now = Date.now }: TargetBalancerOptions) {
+  constructor ({ targets, cooldownMs, agentOptions, interceptors = [], onOutcome, now = Date.now }: TargetBalancerOptions) {
     super()
-    this.#agent = new Agent(agentOptions)
+    this.#agent = new Agent(agentOptions).compose(interceptors)
     this.#targets = targets
     this.#hosts = targets.map((target) => new URL(target).host)
     this.#downUntil = targets.map(() => 0)
