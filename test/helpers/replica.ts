@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { ReceivedRequest } from './upstream.js'
+import { recordAndAnswer, type ReceivedRequest } from './upstream.js'
 
 export interface Replica {
   url: string
@@ -18,16 +18,7 @@ export interface Replica {
  */
 export async function startReplica (name: string): Promise<Replica> {
   const received: ReceivedRequest[] = []
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = []
-    req.on('data', (chunk: Buffer) => chunks.push(chunk))
-    req.on('end', () => {
-      const record = { method: req.method as string, url: req.url as string, headers: req.headers, body: Buffer.concat(chunks).toString() }
-      received.push(record)
-      res.setHeader('content-type', 'application/json')
-      res.end(JSON.stringify({ replica: name, ...record }))
-    })
-  })
+  const server: Server = createServer(recordAndAnswer(received, (record) => ({ replica: name, ...record })))
   const listen = async (port: number): Promise<void> => {
     server.listen(port, '127.0.0.1')
     await new Promise((resolve) => server.once('listening', resolve))
