@@ -2,6 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
 import { startGateway } from '../helpers/gateway.js'
+import { startRedisServer } from '../helpers/redis-server.js'
 import { bearer, signToken } from '../helpers/tokens.js'
 import { startUpstream } from '../helpers/upstream.js'
 
@@ -92,6 +93,26 @@ t.test('the gateway\'s own refusals carry the CORS headers, so the browser app c
   const notFound = await app.inject({ url: '/nowhere', headers: { ...bearer(signToken()), origin: APP } })
   t.equal(notFound.statusCode, 404)
   t.equal(notFound.headers['access-control-allow-origin'], APP)
+})
+
+t.test('a 403 of an upstream rule, a 502 and a 503 carry the CORS headers too', async (t) => {
+  const redis = await startRedisServer()
+  t.teardown(async () => await redis.stop())
+  const upstreams = JSON.stringify([
+    { prefix: '/api/orders', upstream: upstream.url, scopes: ['orders:read'] },
+    { prefix: '/api/gone', upstream: 'http://127.0.0.1:9' }
+  ])
+  const app = await startGateway(t, upstream.url, { ...CORS, UPSTREAMS: upstreams, REDIS_URL: redis.url, REVOCATION_CONSISTENCY: 'strict' })
+  const forbidden = await app.inject({ url: '/api/orders', headers: { ...bearer(signToken()), origin: APP } })
+  t.equal(forbidden.statusCode, 403)
+  t.equal(forbidden.headers['access-control-allow-origin'], APP)
+  const unreachable = await app.inject({ url: '/api/gone', headers: { ...bearer(signToken()), origin: APP } })
+  t.equal(unreachable.statusCode, 502)
+  t.equal(unreachable.headers['access-control-allow-origin'], APP)
+  await redis.kill()
+  const unavailable = await app.inject({ url: '/api/orders', headers: { ...bearer(signToken({ scope: 'orders:read' })), origin: APP } })
+  t.equal(unavailable.statusCode, 503)
+  t.equal(unavailable.headers['access-control-allow-origin'], APP)
 })
 
 t.test('a 429 from the revoke routes carries the CORS headers', async (t) => {
