@@ -1,7 +1,9 @@
 import fp from 'fastify-plugin'
 import { LOG_BLOCK_MS } from './config/defaults.js'
 import { publicPathMatcher } from './authentication/public-path.js'
+import { duplicateClient } from './redis/client-of-topology.js'
 import { MirroredRevocationStore } from './revocation/mirrored-store.js'
+import type { RedisClient } from './redis/connect-redis.js'
 import { EpochWatch, RedisEpoch } from './revocation/redis-epoch.js'
 import { RevocationLogFollower } from './revocation/revocation-log-follower.js'
 import { systemClock } from './revocation/store.js'
@@ -31,7 +33,7 @@ export default fp(async function authenticationPlugin (fastify) {
     }
     const retentionSeconds = config.jwt.maxTtlSeconds + config.jwt.clockToleranceSeconds
     const epoch = await RedisEpoch.join(fastify.redis)
-    const writerOptions = { timeoutMs: config.revocation.timeoutMs, logRetentionSeconds: retentionSeconds }
+    const writerOptions = { timeoutMs: config.revocation.timeoutMs, logRetentionSeconds: retentionSeconds, ...await replicatedWrites() }
     if (config.revocation.consistency === 'strict') {
       const epochWatch = new EpochWatch(epoch, fastify.redis, () => { fastify.log.error('Redis lost revocations (restarted empty, flushed or rolled back): checks fail until a mirror instance writes them back') })
       fastify.addHook('onClose', async () => { epochWatch.stop() })
@@ -41,7 +43,7 @@ export default fp(async function authenticationPlugin (fastify) {
     const follower = new RevocationLogFollower({
       client: fastify.redis,
       // A blocking read holds its connection, so it gets one of its own, with room for the wait.
-      reader: fastify.redis.duplicate({ commandTimeout: LOG_BLOCK_MS + 1_000, enableAutoPipelining: false }),
+      reader: duplicateClient(fastify.redis, { commandTimeout: LOG_BLOCK_MS + 1_000, enableAutoPipelining: false }, fastify.log, 'revocation log reader'),
       retentionSeconds,
       blockMs: LOG_BLOCK_MS,
       clock: systemClock,
@@ -52,5 +54,18 @@ export default fp(async function authenticationPlugin (fastify) {
     follower.start()
     fastify.addHook('onClose', async () => { await follower.stop() })
     return new MirroredRevocationStore(writer, follower, config.revocation.maxStalenessSeconds, systemClock)
+  }
+
+  /**
+   * REVOCATION_MIN_REPLICAS above 0: revocations are written on a connection of their own, since
+   * WAIT holds its connection until the replicas answer and checks must not queue behind it.
+   */
+  async function replicatedWrites (): Promise<{ minReplicas?: number, writer?: RedisClient }> {
+    const { minReplicas, timeoutMs } = config.revocation
+    if (minReplicas === 0) return {}
+    const writer = duplicateClient(fastify.redis, { commandTimeout: timeoutMs, enableAutoPipelining: true }, fastify.log, 'revocation writer')
+    fastify.addHook('onClose', async () => { writer.disconnect() })
+    await writer.connect()
+    return { minReplicas, writer }
   }
 }, { name: 'gateway-authentication', fastify: '5.x', dependencies: ['gateway-config', 'gateway-jwt', 'gateway-redis', 'gateway-metrics'] })
