@@ -67,22 +67,27 @@ export class RedisRevocationStore implements RevocationStore {
    * Appends to the revocation log first, then writes the key: every stored revocation is in the
    * log, so no mirror can miss it. If the key write then fails the route answers 503 and mirrors
    * refuse the token anyway (the safe side). Two single-key commands: valid on Redis Cluster.
+   * The whole write, replicas' copies included, is bounded by one timeout.
    */
   async revokeToken (tokenId: string, expiresAt: number): Promise<void> {
-    await this.log({ kind: 'token', id: tokenId, expiresAt })
-    await this.bounded(extendTokenKey(this.writer, tokenId, keySecondsUntil(expiresAt, this.now())))
-    await this.replicated(revokedTokenKey(tokenId))
+    await this.bounded((async () => {
+      await this.log({ kind: 'token', id: tokenId, expiresAt })
+      await extendTokenKey(this.writer, tokenId, keySecondsUntil(expiresAt, this.now()))
+      await this.replicated(revokedTokenKey(tokenId))
+    })())
   }
 
   /** Moves the user's marker forward, never back (see extendMarkerKey), after logging it. */
   async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
-    await this.log({ kind: 'user', id: sub, revokedBefore, expiresAt })
-    await this.bounded(extendMarkerKey(this.writer, sub, revokedBefore, keySecondsUntil(expiresAt, this.now())))
-    await this.replicated(userMarkerKey(sub))
+    await this.bounded((async () => {
+      await this.log({ kind: 'user', id: sub, revokedBefore, expiresAt })
+      await extendMarkerKey(this.writer, sub, revokedBefore, keySecondsUntil(expiresAt, this.now()))
+      await this.replicated(userMarkerKey(sub))
+    })())
   }
 
   private async log (entry: LogEntry): Promise<void> {
-    await this.bounded(appendToLog(this.writer, entry, this.logRetentionSeconds, this.now() * 1000))
+    await appendToLog(this.writer, entry, this.logRetentionSeconds, this.now() * 1000)
     await this.replicated(REVOCATION_LOG_KEY)
   }
 
@@ -92,7 +97,7 @@ export class RedisRevocationStore implements RevocationStore {
    */
   private async replicated (key: string): Promise<void> {
     if (this.minReplicas === 0) return
-    const copies = await this.bounded(replicasHolding(this.writer, key, this.minReplicas, this.timeoutMs))
+    const copies = await replicasHolding(this.writer, key, this.minReplicas, this.timeoutMs)
     if (copies < this.minReplicas) throw new Error(`copied to ${copies} of the ${this.minReplicas} replicas required within ${this.timeoutMs} ms`)
   }
 
