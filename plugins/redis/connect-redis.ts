@@ -75,8 +75,8 @@ function createClient (settings: RedisSettings, commandTimeoutMs: number): Redis
       name: settings.sentinelMaster,
       sentinelPassword: settings.sentinelPassword,
       sentinelRetryStrategy: reconnectDelayMs,
-      // Hears +switch-master from the Sentinels, so a promotion is followed at once, not at the next error.
-      failoverDetector: true,
+      // No failoverDetector: in ioredis 6 its Sentinel subscriptions outlive disconnect(). A
+      // promotion is followed on the next reconnect, which the old primary's death causes.
       enableTLSForSentinelMode: tls !== undefined,
       sentinelTLS: tls
     })
