@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
 import { bearer, signToken } from './tokens.js'
 
 // The steps the Sentinel and Cluster failover tests share: a burst of revocations through two
@@ -45,7 +45,7 @@ export async function revokeUntilAccepted (instance: FastifyInstance, since: num
 }
 
 /** The acknowledged revocations whose key a Redis (the new primary) does not hold. */
-export async function missingKeys (redis: Redis, acknowledged: Acknowledged[]): Promise<number> {
+export async function missingKeys (redis: Redis | Cluster, acknowledged: Acknowledged[]): Promise<number> {
   const present = await Promise.all(acknowledged.map(async ({ jti }) => await redis.exists(`revoked_token:${jti}`)))
   return present.filter((exists) => exists === 0).length
 }

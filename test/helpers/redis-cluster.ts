@@ -16,7 +16,7 @@ export interface RedisCluster {
   primaryOf (key: string): Promise<RedisServer>
   /** A replica of the node on `port`. */
   replicaOf (port: number): Promise<RedisServer>
-  /** Waits until every live node says the cluster is ok and `key` is served by a primary other than `port`. */
+  /** Waits until every live node says the cluster is ok and every primary has a replica in sync. */
   settled (): Promise<void>
   /** Runs `redis-cli --cluster call`-like: a command on one node. */
   on<T> (node: RedisServer, ...command: Array<string | number>): Promise<T>
@@ -60,6 +60,8 @@ export async function startRedisCluster (): Promise<RedisCluster> {
         for (const node of alive()) {
           const info = await on<string>(node, 'CLUSTER', 'INFO')
           if (!info.includes('cluster_state:ok')) return null
+          const replication = await on<string>(node, 'INFO', 'replication')
+          if (replication.includes('role:master') && !/^slave\d+:.*state=online/m.test(replication)) return null
         }
         return true
       }, 'the cluster never settled')
