@@ -20,9 +20,9 @@ export type RedisClient = Redis | Cluster
  */
 export async function connectRedis (settings: RedisSettings, commandTimeoutMs: number, log: FastifyBaseLogger): Promise<RedisClient> {
   const client = createClient(settings, commandTimeoutMs)
-  let lastError: string | undefined
+  let lastError: Error | undefined
   client.on('error', (err: Error) => {
-    lastError = err.message
+    lastError = err
     log.warn({ redis: settings.address, err: err.message }, 'redis connection error')
   })
   try {
@@ -30,11 +30,23 @@ export async function connectRedis (settings: RedisSettings, commandTimeoutMs: n
     await client.ping()
   } catch (err) {
     client.disconnect()
-    throw new ConfigError(settings.variable, `Redis at ${settings.address} is not reachable (${[lastError, (err as Error).message].find((reason) => reason !== undefined) as string})`)
+    throw new ConfigError(settings.variable, `Redis at ${settings.address} is not reachable${whyUnreachable(lastError ?? err as Error)}`)
   }
   log.info({ redis: settings.address }, 'connected to redis')
   await warnOfEviction(client, log)
   return client
+}
+
+/** Node's codes for a server certificate that does not chain to a trusted CA or does not name the host. */
+const UNTRUSTED_CERTIFICATE = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED'
+])
+
+/** The reason start-up gives; Redis's own messages (WRONGPASS, NOAUTH) never hold the password. */
+function whyUnreachable (err: Error & { code?: string }): string {
+  if (UNTRUSTED_CERTIFICATE.has(err.code as string)) return `: its TLS certificate is not trusted (${err.message}); REDIS_TLS_CA_FILE must name the CA that signed it`
+  return ` (${err.message})`
 }
 
 /** The one place that knows the topology: ioredis's own Sentinel and Cluster support, no hand-made failover. */
