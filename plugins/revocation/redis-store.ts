@@ -70,34 +70,39 @@ export class RedisRevocationStore implements RevocationStore {
    * The whole write, replicas' copies included, is bounded by one timeout.
    */
   async revokeToken (tokenId: string, expiresAt: number): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs
     await this.bounded((async () => {
-      await this.log({ kind: 'token', id: tokenId, expiresAt })
+      await this.log({ kind: 'token', id: tokenId, expiresAt }, deadline)
       await extendTokenKey(this.writer, tokenId, keySecondsUntil(expiresAt, this.now()))
-      await this.replicated(revokedTokenKey(tokenId))
+      await this.replicated(revokedTokenKey(tokenId), deadline)
     })())
   }
 
   /** Moves the user's marker forward, never back (see extendMarkerKey), after logging it. */
   async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs
     await this.bounded((async () => {
-      await this.log({ kind: 'user', id: sub, revokedBefore, expiresAt })
+      await this.log({ kind: 'user', id: sub, revokedBefore, expiresAt }, deadline)
       await extendMarkerKey(this.writer, sub, revokedBefore, keySecondsUntil(expiresAt, this.now()))
-      await this.replicated(userMarkerKey(sub))
+      await this.replicated(userMarkerKey(sub), deadline)
     })())
   }
 
-  private async log (entry: LogEntry): Promise<void> {
+  private async log (entry: LogEntry, deadline: number): Promise<void> {
     await appendToLog(this.writer, entry, this.logRetentionSeconds, this.now() * 1000)
-    await this.replicated(REVOCATION_LOG_KEY)
+    await this.replicated(REVOCATION_LOG_KEY, deadline)
   }
 
   /**
    * With REVOCATION_MIN_REPLICAS: throws unless enough replicas copied what was just written to
    * the primary holding `key`. What was written stays written (the safe side); the route answers 503.
    */
-  private async replicated (key: string): Promise<void> {
+  private async replicated (key: string, deadline: number): Promise<void> {
     if (this.minReplicas === 0) return
-    const copies = await replicasHolding(this.writer, key, this.minReplicas, this.timeoutMs)
+    // Redis notices a blocked command's timeout only on its next cron tick (100 ms by default), so
+    // WAIT gets half the write's time: its count comes back before the deadline. Never 0, which waits forever.
+    const waitMs = Math.max(1, deadline - Date.now() - this.timeoutMs / 2)
+    const copies = await replicasHolding(this.writer, key, this.minReplicas, waitMs)
     if (copies < this.minReplicas) throw new Error(`copied to ${copies} of the ${this.minReplicas} replicas required within ${this.timeoutMs} ms`)
   }
 
