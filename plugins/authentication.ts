@@ -28,7 +28,7 @@ export default fp(async function authenticationPlugin (fastify) {
   /** Redis mirrored in memory (default), Redis per request (strict), or the embedded store. */
   async function chooseStore (): Promise<RevocationStore | undefined> {
     if (!fastify.hasDecorator('redis')) {
-      fastify.log.warn('no REDIS_URL or REDIS_HOST set: revocations are kept in memory, for this one instance only, and lost on restart')
+      fastify.log.warn('no REDIS_URL, REDIS_HOST, REDIS_SENTINELS or REDIS_CLUSTER_NODES set: revocations are kept in memory, for this one instance only, and lost on restart')
       return undefined
     }
     const retentionSeconds = config.jwt.maxTtlSeconds + config.jwt.clockToleranceSeconds
