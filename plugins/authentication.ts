@@ -61,11 +61,14 @@ export default fp(async function authenticationPlugin (fastify) {
    * WAIT holds its connection until the replicas answer and checks must not queue behind it.
    */
   async function replicatedWrites (): Promise<{ minReplicas?: number, writer?: RedisClient }> {
-    const { minReplicas, timeoutMs } = config.revocation
-    if (minReplicas === 0) return {}
-    const writer = duplicateClient(fastify.redis, { commandTimeout: timeoutMs, enableAutoPipelining: true }, fastify.log, 'revocation writer')
+    const { minReplicas } = config.revocation
+    return minReplicas === 0 ? {} : { minReplicas, writer: await openWriter() }
+  }
+
+  async function openWriter (): Promise<RedisClient> {
+    const writer = duplicateClient(fastify.redis, { commandTimeout: config.revocation.timeoutMs, enableAutoPipelining: true }, fastify.log, 'revocation writer')
     fastify.addHook('onClose', async () => { writer.disconnect() })
     await writer.connect()
-    return { minReplicas, writer }
+    return writer
   }
 }, { name: 'gateway-authentication', fastify: '5.x', dependencies: ['gateway-config', 'gateway-jwt', 'gateway-redis', 'gateway-metrics'] })

@@ -30,7 +30,7 @@ export async function connectRedis (settings: RedisSettings, commandTimeoutMs: n
     await client.ping()
   } catch (err) {
     client.disconnect()
-    throw new ConfigError(settings.variable, `Redis at ${settings.address} is not reachable${whyUnreachable(lastError ?? err as Error)}`)
+    throw new ConfigError(settings.variable, `Redis at ${settings.address} is not reachable${whyUnreachable([lastError, err as Error].find((reason) => reason !== undefined) as Error)}`)
   }
   log.info({ redis: settings.address }, 'connected to redis')
   await warnOfEviction(client, log)
