@@ -67,6 +67,8 @@ t.test('REVOCATION_MIN_REPLICAS=1: every revocation answered 200 survives the pr
   t.equal((await strict.inject({ url: '/api/orders', headers: bearer(valid) })).statusCode, 200, 'strict checks answer again from the new primary')
   const afterwards = await revokeBurst([mirror, strict], 4, 'sentinel-after')
   t.equal(afterwards.length, 4, 'revocations work again on both instances')
+  const followed = await eventually(async () => await statusesOf(mirror, afterwards), (codes) => codes.every((code) => code === 401), { attempts: 100, intervalMs: 100 })
+  t.ok(followed.every((code) => code === 401), 'the mirror follows the log on the new primary (it refuses what the strict instance revoked)')
 })
 
 t.test('REVOCATION_MIN_REPLICAS=1 and no replica left: revocations answer 503 until one rejoins', async (t) => {
