@@ -1,5 +1,6 @@
 import { Cluster } from 'ioredis'
 import t from 'tap'
+import { writeRevocations } from '../../../plugins/revocation/extend-only-writes.js'
 import { eventually } from '../../helpers/eventually.js'
 import { missingKeys, revokeBurst, revokeUntilAccepted, statusesOf } from '../../helpers/failover-burst.js'
 import { startGateway } from '../../helpers/gateway.js'
@@ -48,6 +49,21 @@ t.test('the mirror loads the keys seeded on every shard', async (t) => {
   }
   t.same((await mirror.inject({ url: `${PREFIX}/revocation-status` })).json(), { service: 'token_revocation', status: 'healthy', backend: 'redis', topology: 'cluster' })
   t.equal((await strict.inject({ url: '/readyz' })).statusCode, 200)
+})
+
+t.test('a write-back across shards writes every log entry and key (one pipeline across slots is refused by a cluster)', async (t) => {
+  const expiresAt = Date.now() / 1000 + 600
+  const entries = [
+    ...Array.from({ length: 20 }, (_, i) => ({ kind: 'token' as const, id: `write-back-${i}`, expiresAt })),
+    { kind: 'user' as const, id: 'write-back-user', revokedBefore: Math.floor(Date.now() / 1000), expiresAt }
+  ]
+  const logged = await direct.xlen('revocation_log')
+  t.equal(await writeRevocations(direct, entries, { appendToLog: true, retentionSeconds: 3600, now: Date.now() / 1000 }), 0, 'none failed')
+  t.equal(await direct.xlen('revocation_log'), logged + entries.length)
+  const shards = new Set(await Promise.all(entries.slice(0, 20).map(async ({ id }) => (await cluster.primaryOf(`revoked_token:${id}`)).port)))
+  t.equal(shards.size, 3, 'the keys live on all three primaries')
+  for (const { id } of entries.slice(0, 20)) t.equal(await direct.get(`revoked_token:${id}`), 'revoked')
+  t.ok(await direct.get('user_tokens:write-back-user'))
 })
 
 t.test('a revocation on one instance is enforced by the other, for tokens and for revoke-all', async (t) => {
