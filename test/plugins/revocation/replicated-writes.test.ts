@@ -41,3 +41,15 @@ t.test('a Redis that refuses WAIT: the revocation rejects with its error', async
   const store = new RedisRevocationStore(client, { minReplicas: 1, timeoutMs: 1_000 })
   await t.rejects(store.revokeToken('no-wait', now() + HOUR), /unknown command/i)
 })
+
+t.test('a revocation waiting for replicas on its writer connection never holds up checks', async (t) => {
+  const client = await gatewayLikeConnection(t, primary.port)
+  const writer = await gatewayLikeConnection(t, primary.port)
+  const store = new RedisRevocationStore(client, { minReplicas: 2, writer, timeoutMs: 1_000 })
+  const revoking = t.rejects(store.revokeToken('waiting-for-replicas', now() + HOUR), /copied to 1 of the 2 replicas/)
+  const blocked = await eventually(async () => await primary.client().info('clients'), (info) => info.includes('blocked_clients:1'), { attempts: 100, intervalMs: 10 })
+  t.match(blocked, /blocked_clients:1/, 'WAIT is blocking the writer connection')
+  t.equal(await store.isRevoked('never-revoked', 'someone', 0), false)
+  t.match(await primary.client().info('clients'), /blocked_clients:1/, 'the check answered while WAIT was still blocking')
+  await revoking
+})
