@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import t from 'tap'
 import { buildGateway } from '../../../gateway.js'
 import { ConfigError } from '../../../plugins/config/config-error.js'
@@ -48,4 +51,22 @@ t.test('plain TCP to the TLS port is refused at start-up', async (t) => {
   const error = await buildGateway(config).then(() => null, (err: unknown) => err)
   t.type(error, ConfigError)
   t.match((error as Error).message, /^REDIS_HOST: Redis at 127\.0\.0\.1:\d+ is not reachable/)
+})
+
+t.test('REDIS_TLS with REDIS_SENTINELS: the Sentinel and the primary it names are both reached over TLS', async (t) => {
+  const tlsArgs = ['--port', '0', '--tls-cert-file', certificates.certFile, '--tls-key-file', certificates.keyFile, '--tls-ca-cert-file', certificates.caFile, '--tls-auth-clients', 'no', '--tls-replication', 'yes']
+  const primaryTlsPort = await freePort()
+  const primary = await startRedisServer({ args: [...tlsArgs, '--tls-port', String(primaryTlsPort)] })
+  t.teardown(primary.stop)
+  const dir = await mkdtemp(join(tmpdir(), 'gateway-sentinel-'))
+  const configFile = join(dir, 'sentinel.conf')
+  await writeFile(configFile, `sentinel monitor mymaster 127.0.0.1 ${primaryTlsPort} 1\n`)
+  const sentinelTlsPort = await freePort()
+  const sentinel = await startRedisServer({ leadingArgs: [configFile, '--sentinel'], args: [...tlsArgs, '--tls-port', String(sentinelTlsPort)], readyLine: 'Sentinel ID is' })
+  t.teardown(sentinel.stop)
+  const app = await startGateway(t, upstream.url, { REDIS_SENTINELS: `127.0.0.1:${sentinelTlsPort}`, REDIS_TLS: 'true', REDIS_TLS_CA_FILE: certificates.caFile })
+  const token = signToken({ sub: 'tls-sentinel' })
+  t.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/revoke', headers: bearer(token) })).statusCode, 200)
+  t.equal((await app.inject({ url: '/api/orders', headers: bearer(token) })).statusCode, 401)
+  t.equal((await app.inject({ url: '/api/v1/auth/revocation-status' })).json().topology, 'sentinel')
 })
