@@ -101,7 +101,7 @@ export class RedisRevocationStore implements RevocationStore {
     if (this.minReplicas === 0) return
     // Redis notices a blocked command's timeout only on its next cron tick (100 ms by default), so
     // WAIT gets half the write's time: its count comes back before the deadline. Never 0, which waits forever.
-    const waitMs = Math.max(1, deadline - Date.now() - this.timeoutMs / 2)
+    const waitMs = Math.max(1, Math.floor(deadline - Date.now() - this.timeoutMs / 2))
     const copies = await replicasHolding(this.writer, key, this.minReplicas, waitMs)
     if (copies < this.minReplicas) throw new Error(`copied to ${copies} of the ${this.minReplicas} replicas required within ${this.timeoutMs} ms`)
   }
