@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { Redis } from 'ioredis'
+import { freePort } from './free-port.js'
 import { startRedisServer, type RedisServer } from './redis-server.js'
+import type { TestCertificates } from './redis-tls.js'
 import { until } from './redis-sentinel-set.js'
 
 /** Short, so that a shard fails over within seconds (Redis's default is 15 s). */
@@ -12,6 +14,8 @@ export interface RedisCluster {
   nodes: RedisServer[]
   /** REDIS_CLUSTER_NODES for the gateway. */
   seeds: string
+  /** The same nodes' TLS ports, when started with `tls`. */
+  tlsSeeds: string
   /** The node that serves `key`'s slot as primary now. */
   primaryOf (key: string): Promise<RedisServer>
   /** A replica of the node on `port`. */
@@ -27,8 +31,9 @@ export interface RedisCluster {
  * A real Redis Cluster on loopback: six redis-server processes with cluster mode on, joined by
  * `redis-cli --cluster create ... --cluster-replicas 1`; resolves once every node reports ok.
  */
-export async function startRedisCluster (): Promise<RedisCluster> {
+export async function startRedisCluster (options: { tls?: TestCertificates } = {}): Promise<RedisCluster> {
   const nodes: RedisServer[] = []
+  const tlsPorts: number[] = []
   const stop = async (): Promise<void> => { await Promise.all(nodes.map(async (node) => await node.stop())) }
   const on = async <T>(node: RedisServer, ...command: Array<string | number>): Promise<T> => {
     const client = new Redis(node.port, '127.0.0.1', { maxRetriesPerRequest: 1 })
@@ -42,6 +47,7 @@ export async function startRedisCluster (): Promise<RedisCluster> {
   const cluster: RedisCluster = {
     nodes,
     get seeds () { return nodes.map((node) => `127.0.0.1:${node.port}`).join(',') },
+    get tlsSeeds () { return tlsPorts.map((port) => `127.0.0.1:${port}`).join(',') },
     async primaryOf (key) {
       const slot = await on<number>(alive()[0] as RedisServer, 'CLUSTER', 'KEYSLOT', key)
       const ranges = await on<Array<[number, number, [string, number]]>>(alive()[0] as RedisServer, 'CLUSTER', 'SLOTS')
@@ -71,7 +77,7 @@ export async function startRedisCluster (): Promise<RedisCluster> {
   }
   try {
     for (let i = 0; i < 6; i++) {
-      nodes.push(await startRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(NODE_TIMEOUT_MS)] }))
+      nodes.push(await startRedisServer({ args: ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(NODE_TIMEOUT_MS), ...await tlsArgs(options.tls, tlsPorts)] }))
     }
     await promisify(execFile)('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '1', '--cluster-yes'])
     await cluster.settled()
@@ -80,6 +86,17 @@ export async function startRedisCluster (): Promise<RedisCluster> {
     throw err
   }
   return cluster
+}
+
+/**
+ * A TLS port beside the plain one (which the helper itself and redis-cli use); the bus and the
+ * replication use TLS too, and nodes announce their TLS ports to TLS clients.
+ */
+async function tlsArgs (tls: TestCertificates | undefined, ports: number[]): Promise<string[]> {
+  if (tls === undefined) return []
+  const port = await freePort()
+  ports.push(port)
+  return ['--tls-port', String(port), '--tls-cert-file', tls.certFile, '--tls-key-file', tls.keyFile, '--tls-ca-cert-file', tls.caFile, '--tls-auth-clients', 'no', '--tls-cluster', 'yes', '--tls-replication', 'yes']
 }
 
 function isRunning (pid: number): boolean {

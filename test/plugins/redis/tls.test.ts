@@ -5,8 +5,10 @@ import t from 'tap'
 import { buildGateway } from '../../../gateway.js'
 import { ConfigError } from '../../../plugins/config/config-error.js'
 import { loadConfig } from '../../../plugins/config/load-config.js'
+import { eventually } from '../../helpers/eventually.js'
 import { freePort } from '../../helpers/free-port.js'
 import { startGateway, testEnvironment } from '../../helpers/gateway.js'
+import { startRedisCluster } from '../../helpers/redis-cluster.js'
 import { startRedisServer } from '../../helpers/redis-server.js'
 import { makeTestCertificates } from '../../helpers/redis-tls.js'
 import { bearer, signToken } from '../../helpers/tokens.js'
@@ -69,4 +71,16 @@ t.test('REDIS_TLS with REDIS_SENTINELS: the Sentinel and the primary it names ar
   t.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/revoke', headers: bearer(token) })).statusCode, 200)
   t.equal((await app.inject({ url: '/api/orders', headers: bearer(token) })).statusCode, 401)
   t.equal((await app.inject({ url: '/api/v1/auth/revocation-status' })).json().topology, 'sentinel')
+})
+
+t.test('REDIS_TLS with REDIS_CLUSTER_NODES: every cluster node is reached over TLS', async (t) => {
+  const cluster = await startRedisCluster({ tls: certificates })
+  t.teardown(cluster.stop)
+  const tlsCluster = { REDIS_CLUSTER_NODES: cluster.tlsSeeds, REDIS_TLS: 'true', REDIS_TLS_CA_FILE: certificates.caFile }
+  const mirror = await startGateway(t, upstream.url, tlsCluster)
+  const strict = await startGateway(t, upstream.url, { ...tlsCluster, REVOCATION_CONSISTENCY: 'strict' })
+  const tokens = Array.from({ length: 6 }, (_, i) => signToken({ sub: `tls-cluster-${i}` }))
+  for (const token of tokens) t.equal((await strict.inject({ method: 'POST', url: '/api/v1/auth/revoke', headers: bearer(token) })).statusCode, 200)
+  for (const token of tokens) t.equal(await eventually(async () => (await mirror.inject({ url: '/api/orders', headers: bearer(token) })).statusCode, (code) => code === 401), 401)
+  t.equal((await mirror.inject({ url: '/api/v1/auth/revocation-status' })).json().topology, 'cluster')
 })
