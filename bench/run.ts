@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os'
 import autocannon from 'autocannon'
 import { createSigner } from 'fast-jwt'
 import { Redis } from 'ioredis'
+import { formatHighAvailability, measureHighAvailability, type HighAvailabilityFigures } from './lib/high-availability.js'
 import { measurePropagation } from './lib/propagation.js'
 import { freePort, runToEnd, startProcess, stopAll, tsNode } from './lib/processes.js'
 import { startNginx } from './lib/nginx.js'
@@ -76,7 +77,9 @@ async function main (): Promise<void> {
   await runToEnd('mirror-seed', process.execPath, ['--import', 'tsx', 'bench/mirror-memory.ts', 'seed'], memoryEnv, 300_000)
   const memory = resultOf(await runToEnd('mirror-memory', process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/mirror-memory.ts', 'measure'], memoryEnv, 300_000))
 
-  const report = formatReport(targets, samples, cpu, propagation, memory)
+  const highAvailability = await measureHighAvailability(SECRET, gatewayEnv, PROPAGATION_SAMPLES)
+
+  const report = formatReport(targets, samples, cpu, propagation, memory, highAvailability)
   process.stdout.write(report)
   writeFileSync('bench/results/latest.md', report)
 }
@@ -134,7 +137,7 @@ function resultOf (output: string): Record<string, number> {
   return JSON.parse(line.slice('RESULT '.length)) as Record<string, number>
 }
 
-function formatReport (targets: Target[], samples: Map<string, Sample[]>, cpu: Map<string, number[]>, propagation: number[], memory: Record<string, number>): string {
+function formatReport (targets: Target[], samples: Map<string, Sample[]>, cpu: Map<string, number[]>, propagation: number[], memory: Record<string, number>, highAvailability: HighAvailabilityFigures): string {
   const bare = median((samples.get(targets[0]?.name ?? '') ?? []).map((s) => s.rps))
   const rows = targets.map((target) => {
     const runs = samples.get(target.name) ?? []
@@ -154,6 +157,8 @@ function formatReport (targets: Target[], samples: Map<string, Sample[]>, cpu: M
     `Propagation across 3 mirror instances (${propagation.length} revocations, revoke on one, poll the other two until 401): p50 ${percentile(propagation, 50).toFixed(1)} ms, p99 ${percentile(propagation, 99).toFixed(1)} ms, max ${Math.max(...propagation).toFixed(1)} ms`,
     '',
     `Mirror of ${memory.entries ?? 0} revocations: ${((memory.heapBytes ?? 0) / 2 ** 20).toFixed(1)} MiB of heap, loaded in ${((memory.loadMs ?? 0) / 1000).toFixed(2)} s (${Math.round(memory.bytesPerEntry ?? 0)} bytes per entry)`,
+    '',
+    formatHighAvailability(highAvailability),
     ''
   ].join('\n')
 }

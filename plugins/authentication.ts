@@ -2,7 +2,9 @@ import fp from 'fastify-plugin'
 import { LOG_BLOCK_MS } from './config/defaults.js'
 import { publicPathMatcher } from './authentication/public-path.js'
 import { isPreflight } from './cors/preflight.js'
+import { duplicateClient } from './redis/client-of-topology.js'
 import { MirroredRevocationStore } from './revocation/mirrored-store.js'
+import type { RedisClient } from './redis/connect-redis.js'
 import { EpochWatch, RedisEpoch } from './revocation/redis-epoch.js'
 import { RevocationLogFollower } from './revocation/revocation-log-follower.js'
 import { systemClock } from './revocation/store.js'
@@ -32,12 +34,12 @@ export default fp(async function authenticationPlugin (fastify) {
   /** Redis mirrored in memory (default), Redis per request (strict), or the embedded store. */
   async function chooseStore (): Promise<RevocationStore | undefined> {
     if (!fastify.hasDecorator('redis')) {
-      fastify.log.warn('no REDIS_URL or REDIS_HOST set: revocations are kept in memory, for this one instance only, and lost on restart')
+      fastify.log.warn('no REDIS_URL, REDIS_HOST, REDIS_SENTINELS or REDIS_CLUSTER_NODES set: revocations are kept in memory, for this one instance only, and lost on restart')
       return undefined
     }
     const retentionSeconds = config.jwt.maxTtlSeconds + config.jwt.clockToleranceSeconds
     const epoch = await RedisEpoch.join(fastify.redis)
-    const writerOptions = { timeoutMs: config.revocation.timeoutMs, logRetentionSeconds: retentionSeconds }
+    const writerOptions = { timeoutMs: config.revocation.timeoutMs, logRetentionSeconds: retentionSeconds, ...await replicatedWrites() }
     if (config.revocation.consistency === 'strict') {
       const epochWatch = new EpochWatch(epoch, fastify.redis, () => { fastify.log.error('Redis lost revocations (restarted empty, flushed or rolled back): checks fail until a mirror instance writes them back') })
       fastify.addHook('onClose', async () => { epochWatch.stop() })
@@ -47,7 +49,7 @@ export default fp(async function authenticationPlugin (fastify) {
     const follower = new RevocationLogFollower({
       client: fastify.redis,
       // A blocking read holds its connection, so it gets one of its own, with room for the wait.
-      reader: fastify.redis.duplicate({ commandTimeout: LOG_BLOCK_MS + 1_000, enableAutoPipelining: false }),
+      reader: duplicateClient(fastify.redis, { commandTimeout: LOG_BLOCK_MS + 1_000, enableAutoPipelining: false }, fastify.log, 'revocation log reader'),
       retentionSeconds,
       blockMs: LOG_BLOCK_MS,
       clock: systemClock,
@@ -58,5 +60,21 @@ export default fp(async function authenticationPlugin (fastify) {
     follower.start()
     fastify.addHook('onClose', async () => { await follower.stop() })
     return new MirroredRevocationStore(writer, follower, config.revocation.maxStalenessSeconds, systemClock)
+  }
+
+  /**
+   * REVOCATION_MIN_REPLICAS above 0: revocations are written on a connection of their own, since
+   * WAIT holds its connection until the replicas answer and checks must not queue behind it.
+   */
+  async function replicatedWrites (): Promise<{ minReplicas?: number, writer?: RedisClient }> {
+    const { minReplicas } = config.revocation
+    return minReplicas === 0 ? {} : { minReplicas, writer: await openWriter() }
+  }
+
+  async function openWriter (): Promise<RedisClient> {
+    const writer = duplicateClient(fastify.redis, { commandTimeout: config.revocation.timeoutMs, enableAutoPipelining: true }, fastify.log, 'revocation writer')
+    fastify.addHook('onClose', async () => { writer.disconnect() })
+    await writer.connect()
+    return writer
   }
 }, { name: 'gateway-authentication', fastify: '5.x', dependencies: ['gateway-config', 'gateway-jwt', 'gateway-redis', 'gateway-metrics'] })

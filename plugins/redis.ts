@@ -3,9 +3,9 @@ import fp from 'fastify-plugin'
 import { connectRedis } from './redis/connect-redis.js'
 
 /**
- * The shared Redis client, when REDIS_URL or REDIS_HOST is set: revocations and rate limits
- * live there, so every gateway instance sees the same state. Unset: nothing is registered and
- * the embedded store is used.
+ * The shared Redis client, when REDIS_URL, REDIS_HOST, REDIS_SENTINELS or REDIS_CLUSTER_NODES is
+ * set: revocations and rate limits live there, so every gateway instance sees the same state.
+ * Unset: nothing is registered and the embedded store is used.
  */
 export default fp(async function redisPlugin (fastify) {
   const { redis: settings, revocation } = fastify.config

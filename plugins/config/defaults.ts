@@ -46,6 +46,12 @@ export const DEFAULT_CONSISTENCY = 'mirror'
  * it knows for this long, riding out a Redis restart; then the fail mode applies.
  */
 export const DEFAULT_MAX_STALENESS_SECONDS = 30
+/**
+ * REVOCATION_MIN_REPLICAS unset: 0, a revocation answers 200 once the primary stored it. Redis
+ * replicates asynchronously, so a failover right after may lose it; above 0 the primary must
+ * report it copied (WAIT) first.
+ */
+export const DEFAULT_MIN_REPLICAS = 0
 /** How long one blocking read of the revocation log waits: the mirror hears from Redis this often. */
 export const LOG_BLOCK_MS = 1_000
 /**
@@ -97,6 +103,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 export const REQUEST_TIMEOUT_CHECK_INTERVAL_MS = 1_000
 /** REDIS_CONNECT_TIMEOUT_MS unset: start-up gives up on an unreachable Redis after 10 s. */
 export const DEFAULT_REDIS_CONNECT_TIMEOUT_MS = 10_000
+/** REDIS_SENTINEL_MASTER unset: `mymaster`, the name in Redis's own sentinel.conf example. */
+export const DEFAULT_SENTINEL_MASTER = 'mymaster'
 /** No timeout may exceed ten minutes: larger values overflow timers or hide a hang. */
 export const MAX_TIMEOUT_MS = 600_000
 /** JWT_CLOCK_TOLERANCE above five minutes would hide a broken clock rather than absorb skew. */

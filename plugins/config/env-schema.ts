@@ -34,11 +34,19 @@ export const envSchema = {
     REDIS_PORT: { type: 'integer', minimum: 1, maximum: 65535 },
     REDIS_DB: { type: 'integer', minimum: 0 },
     REDIS_PASSWORD: { type: 'string' },
+    REDIS_USERNAME: { type: 'string' },
+    REDIS_SENTINELS: { type: 'string' },
+    REDIS_SENTINEL_MASTER: { type: 'string', minLength: 1 },
+    REDIS_SENTINEL_PASSWORD: { type: 'string' },
+    REDIS_CLUSTER_NODES: { type: 'string' },
+    REDIS_TLS: { type: 'boolean' },
+    REDIS_TLS_CA_FILE: { type: 'string' },
     REDIS_CONNECT_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_REDIS_CONNECT_TIMEOUT_MS },
     REVOCATION_FAIL_MODE: { type: 'string', enum: ['closed', 'open'], default: defaults.DEFAULT_FAIL_MODE },
     REVOCATION_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_REVOCATION_TIMEOUT_MS },
     REVOCATION_CONSISTENCY: { type: 'string', enum: ['mirror', 'strict'], default: defaults.DEFAULT_CONSISTENCY },
     REVOCATION_MAX_STALENESS: { type: 'integer', minimum: 1, default: defaults.DEFAULT_MAX_STALENESS_SECONDS },
+    REVOCATION_MIN_REPLICAS: { type: 'integer', minimum: 0, default: defaults.DEFAULT_MIN_REPLICAS },
     REVOKE_RATE_LIMIT_MAX: { type: 'integer', minimum: 1, default: defaults.DEFAULT_REVOKE_RATE_LIMIT_MAX },
     REVOKE_RATE_LIMIT_WINDOW: { type: 'string', default: defaults.DEFAULT_REVOKE_RATE_LIMIT_WINDOW },
     ADMIN_CLAIM: { type: 'string', minLength: 1, default: defaults.DEFAULT_ADMIN_CLAIM },
@@ -89,11 +97,19 @@ export interface CheckedEnv {
   REDIS_PORT?: number
   REDIS_DB?: number
   REDIS_PASSWORD?: string
+  REDIS_USERNAME?: string
+  REDIS_SENTINELS?: string
+  REDIS_SENTINEL_MASTER?: string
+  REDIS_SENTINEL_PASSWORD?: string
+  REDIS_CLUSTER_NODES?: string
+  REDIS_TLS?: boolean
+  REDIS_TLS_CA_FILE?: string
   REDIS_CONNECT_TIMEOUT_MS: number
   REVOCATION_FAIL_MODE: 'closed' | 'open'
   REVOCATION_TIMEOUT_MS: number
   REVOCATION_CONSISTENCY: 'mirror' | 'strict'
   REVOCATION_MAX_STALENESS: number
+  REVOCATION_MIN_REPLICAS: number
   REVOKE_RATE_LIMIT_MAX: number
   REVOKE_RATE_LIMIT_WINDOW: string
   ADMIN_CLAIM: string

@@ -25,7 +25,7 @@ export interface GatewayConfig {
   publicPaths: string[]
   jwt: JwtSettings
   redis: RedisSettings | null
-  revocation: { failMode: 'closed' | 'open', timeoutMs: number, consistency: 'mirror' | 'strict', maxStalenessSeconds: number }
+  revocation: { failMode: 'closed' | 'open', timeoutMs: number, consistency: 'mirror' | 'strict', maxStalenessSeconds: number, minReplicas: number }
   revokeRateLimit: { max: number, timeWindowMs: number }
   admin: { claim: string, value: string }
   userIdHeader: string
@@ -64,7 +64,8 @@ export function loadConfig (env: Environment = process.env): GatewayConfig {
       failMode: checked.REVOCATION_FAIL_MODE,
       timeoutMs: checked.REVOCATION_TIMEOUT_MS,
       consistency: checked.REVOCATION_CONSISTENCY,
-      maxStalenessSeconds: checked.REVOCATION_MAX_STALENESS
+      maxStalenessSeconds: checked.REVOCATION_MAX_STALENESS,
+      minReplicas: checked.REVOCATION_MIN_REPLICAS
     },
     revokeRateLimit: {
       max: checked.REVOKE_RATE_LIMIT_MAX,

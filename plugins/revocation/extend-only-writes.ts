@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis/connect-redis.js'
 import { formatMarker, isReadableMarker, markerTime } from './marker-time.js'
 import { REVOKED_VALUE, revokedTokenKey, userMarkerKey } from './redis-keys.js'
 import { logFields, logTrimThreshold, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
@@ -28,7 +28,7 @@ const MARKER_ATTEMPTS = 3
 export const keySecondsUntil = (expiresAt: number, now: number): number => Math.max(1, Math.ceil(expiresAt - now) + 1)
 
 /** Writes a token's key, extending it only: several writers of the same id never shorten it. */
-export async function extendTokenKey (client: Redis, tokenId: string, ttlSeconds: number): Promise<void> {
+export async function extendTokenKey (client: RedisClient, tokenId: string, ttlSeconds: number): Promise<void> {
   await client.eval(REVOKE_UNTIL_LATER, 1, revokedTokenKey(tokenId), REVOKED_VALUE, ttlSeconds)
 }
 
@@ -37,7 +37,7 @@ export async function extendTokenKey (client: Redis, tokenId: string, ttlSeconds
  * Python service wrote in another zone, must never un-revoke tokens. The times are compared
  * here, parsed, and written with a compare-and-set.
  */
-export async function extendMarkerKey (client: Redis, sub: string, revokedBefore: number, ttlSeconds: number): Promise<void> {
+export async function extendMarkerKey (client: RedisClient, sub: string, revokedBefore: number, ttlSeconds: number): Promise<void> {
   const key = userMarkerKey(sub)
   for (let attempt = 0; attempt < MARKER_ATTEMPTS; attempt++) {
     const current = await client.get(key)
@@ -57,32 +57,30 @@ export interface RevocationWrites {
   now: number
 }
 
-/** How many revocations go out in one pipeline. */
+/** How many revocations are sent at once. */
 const WRITE_BATCH = 5_000
 
 /**
- * Writes many revocations' keys (and log entries, when asked) in pipelined batches, extend-only,
- * so that any number of instances doing it at once is harmless. One entry failing (a key of the
- * wrong type, say) never stops the others; the number that failed is returned.
+ * Writes many revocations' keys (and log entries, when asked) in batches, extend-only, so that
+ * any number of instances doing it at once is harmless. One entry failing (a key of the wrong
+ * type, say) never stops the others; the number that failed is returned. Each is a command of
+ * its own, sent together: the client's auto-pipelining batches them per node, where one explicit
+ * pipeline across keys would be refused by a cluster (its keys live on several nodes).
  */
-export async function writeRevocations (client: Redis, entries: readonly LogEntry[], options: RevocationWrites): Promise<number> {
+export async function writeRevocations (client: RedisClient, entries: readonly LogEntry[], options: RevocationWrites): Promise<number> {
   const { now } = options
   let failed = 0
   for (let start = 0; start < entries.length; start += WRITE_BATCH) {
     const batch = entries.slice(start, start + WRITE_BATCH)
-    const pipeline = client.pipeline()
-    for (const entry of batch) {
-      if (options.appendToLog) pipeline.xadd(REVOCATION_LOG_KEY, 'MINID', '~', logTrimThreshold(options.retentionSeconds, now * 1000), '*', ...logFields(entry))
-      if (entry.kind === 'token') pipeline.eval(REVOKE_UNTIL_LATER, 1, revokedTokenKey(entry.id), REVOKED_VALUE, keySecondsUntil(entry.expiresAt, now))
-    }
-    // exec() answers null only for a transaction that was discarded; a pipeline always has results.
-    const results = await pipeline.exec() as Array<[Error | null, unknown]>
-    failed += results.filter(([err]) => err !== null).length
+    // Every entry is in the log before its key is written, as for a single revocation.
+    const logged = options.appendToLog
+      ? await Promise.allSettled(batch.map(async (entry) => await client.xadd(REVOCATION_LOG_KEY, 'MINID', '~', logTrimThreshold(options.retentionSeconds, now * 1000), '*', ...logFields(entry))))
+      : []
     // Markers are few (one per user revoked in full) and need a compare-and-set each.
-    const markers = await Promise.allSettled(batch.flatMap((entry) => entry.kind === 'user'
-      ? [extendMarkerKey(client, entry.id, entry.revokedBefore, keySecondsUntil(entry.expiresAt, now))]
-      : []))
-    failed += markers.filter((result) => result.status === 'rejected').length
+    const keys = await Promise.allSettled(batch.map(async (entry) => entry.kind === 'token'
+      ? await client.eval(REVOKE_UNTIL_LATER, 1, revokedTokenKey(entry.id), REVOKED_VALUE, keySecondsUntil(entry.expiresAt, now))
+      : await extendMarkerKey(client, entry.id, entry.revokedBefore, keySecondsUntil(entry.expiresAt, now))))
+    failed += [...logged, ...keys].filter((result) => result.status === 'rejected').length
   }
   return failed
 }

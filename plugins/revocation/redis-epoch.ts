@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis/connect-redis.js'
 import { entryTimeMs, isAfter, REVOCATION_LOG_KEY } from './revocation-log.js'
 
 /**
@@ -17,10 +17,10 @@ export const EPOCH_KEY = 'revocation_epoch'
 export const RESTORED_KEY = 'revocation_restored'
 
 export class RedisEpoch {
-  private constructor (private readonly client: Redis, private expected: string) {}
+  private constructor (private readonly client: RedisClient, private expected: string) {}
 
   /** Joins the epoch Redis holds, or starts one. */
-  static async join (client: Redis): Promise<RedisEpoch> {
+  static async join (client: RedisClient): Promise<RedisEpoch> {
     await client.set(EPOCH_KEY, randomUUID(), 'NX')
     return new RedisEpoch(client, await client.get(EPOCH_KEY) as string)
   }
@@ -70,7 +70,7 @@ export class EpochWatch {
   private newestSeen = '0-0'
   private readonly timer: NodeJS.Timeout
 
-  constructor (private readonly epoch: RedisEpoch, private readonly client: Redis, private readonly onLost: () => void) {
+  constructor (private readonly epoch: RedisEpoch, private readonly client: RedisClient, private readonly onLost: () => void) {
     client.on('ready', () => { void this.check() })
     this.timer = setInterval(() => { void this.check() }, EPOCH_CHECK_MS).unref()
   }

@@ -1,10 +1,11 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis/connect-redis.js'
 import { markerTime } from './marker-time.js'
 import { extendMarkerKey, extendTokenKey, keySecondsUntil } from './extend-only-writes.js'
 import { revokedTokenKey, userMarkerKey } from './redis-keys.js'
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_MAX_TTL_SECONDS, DEFAULT_REVOCATION_TIMEOUT_MS } from '../config/defaults.js'
 import type { EpochWatch } from './redis-epoch.js'
-import { appendToLog, type LogEntry } from './revocation-log.js'
+import { replicasHolding } from './replica-wait.js'
+import { appendToLog, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
 import { withTimeout } from '../shared/with-timeout.js'
 import { systemClock, type Clock, type RevocationStore } from './store.js'
 
@@ -17,6 +18,16 @@ export interface RedisStoreOptions {
   clock?: Clock
   /** Fails checks while Redis is known to have lost its data. @default none */
   epochWatch?: EpochWatch
+  /**
+   * A revocation is stored only once the primary reports it copied to this many replicas (WAIT,
+   * within `timeoutMs`), so that a failover cannot lose it. @default 0 (once the primary has it)
+   */
+  minReplicas?: number
+  /**
+   * The client revocations are written on. WAIT blocks its connection, so with `minReplicas` it
+   * should not be the one checks are sent on. @default the client checks use
+   */
+  writer?: RedisClient
 }
 
 /**
@@ -31,12 +42,16 @@ export class RedisRevocationStore implements RevocationStore {
   private readonly logRetentionSeconds: number
   private readonly now: Clock
   private readonly epochWatch: EpochWatch | undefined
+  private readonly minReplicas: number
+  private readonly writer: RedisClient
 
-  constructor (private readonly client: Redis, options: RedisStoreOptions = {}) {
+  constructor (private readonly client: RedisClient, options: RedisStoreOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_REVOCATION_TIMEOUT_MS
     this.logRetentionSeconds = options.logRetentionSeconds ?? DEFAULT_MAX_TTL_SECONDS + DEFAULT_CLOCK_TOLERANCE_SECONDS
     this.now = options.clock ?? systemClock
     this.epochWatch = options.epochWatch
+    this.minReplicas = options.minReplicas ?? 0
+    this.writer = options.writer ?? client
   }
 
   async isRevoked (tokenId: string, sub: string, iat: number): Promise<boolean> {
@@ -52,20 +67,43 @@ export class RedisRevocationStore implements RevocationStore {
    * Appends to the revocation log first, then writes the key: every stored revocation is in the
    * log, so no mirror can miss it. If the key write then fails the route answers 503 and mirrors
    * refuse the token anyway (the safe side). Two single-key commands: valid on Redis Cluster.
+   * The whole write, replicas' copies included, is bounded by one timeout.
    */
   async revokeToken (tokenId: string, expiresAt: number): Promise<void> {
-    await this.log({ kind: 'token', id: tokenId, expiresAt })
-    await this.bounded(extendTokenKey(this.client, tokenId, keySecondsUntil(expiresAt, this.now())))
+    const deadline = Date.now() + this.timeoutMs
+    await this.bounded((async () => {
+      await this.log({ kind: 'token', id: tokenId, expiresAt }, deadline)
+      await extendTokenKey(this.writer, tokenId, keySecondsUntil(expiresAt, this.now()))
+      await this.replicated(revokedTokenKey(tokenId), deadline)
+    })())
   }
 
   /** Moves the user's marker forward, never back (see extendMarkerKey), after logging it. */
   async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
-    await this.log({ kind: 'user', id: sub, revokedBefore, expiresAt })
-    await this.bounded(extendMarkerKey(this.client, sub, revokedBefore, keySecondsUntil(expiresAt, this.now())))
+    const deadline = Date.now() + this.timeoutMs
+    await this.bounded((async () => {
+      await this.log({ kind: 'user', id: sub, revokedBefore, expiresAt }, deadline)
+      await extendMarkerKey(this.writer, sub, revokedBefore, keySecondsUntil(expiresAt, this.now()))
+      await this.replicated(userMarkerKey(sub), deadline)
+    })())
   }
 
-  private async log (entry: LogEntry): Promise<void> {
-    await this.bounded(appendToLog(this.client, entry, this.logRetentionSeconds, this.now() * 1000))
+  private async log (entry: LogEntry, deadline: number): Promise<void> {
+    await appendToLog(this.writer, entry, this.logRetentionSeconds, this.now() * 1000)
+    await this.replicated(REVOCATION_LOG_KEY, deadline)
+  }
+
+  /**
+   * With REVOCATION_MIN_REPLICAS: throws unless enough replicas copied what was just written to
+   * the primary holding `key`. What was written stays written (the safe side); the route answers 503.
+   */
+  private async replicated (key: string, deadline: number): Promise<void> {
+    if (this.minReplicas === 0) return
+    // Redis notices a blocked command's timeout only on its next cron tick (100 ms by default), so
+    // WAIT gets half the write's time: its count comes back before the deadline. Never 0, which waits forever.
+    const waitMs = Math.max(1, Math.floor(deadline - Date.now() - this.timeoutMs / 2))
+    const copies = await replicasHolding(this.writer, key, this.minReplicas, waitMs)
+    if (copies < this.minReplicas) throw new Error(`copied to ${copies} of the ${this.minReplicas} replicas required within ${this.timeoutMs} ms`)
   }
 
   /** False while Redis is known to have lost revocations nobody wrote back (strict mode). */

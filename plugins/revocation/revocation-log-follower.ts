@@ -1,5 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis/connect-redis.js'
+import { primariesOf } from '../redis/client-of-topology.js'
 import { writeRevocations } from './extend-only-writes.js'
 import { markerTime } from './marker-time.js'
 import type { RedisEpoch } from './redis-epoch.js'
@@ -11,9 +13,9 @@ import type { Clock } from './store.js'
 
 export interface FollowerOptions {
   /** Commands: the initial load's SCAN and reads. */
-  client: Redis
+  client: RedisClient
   /** A connection of its own for the blocking XREAD. */
-  reader: Redis
+  reader: RedisClient
   /** How long a revocation may matter: the longest token lifetime plus the tolerance. */
   retentionSeconds: number
   /** How long one blocking read waits; also how often the mirror hears from Redis when idle. */
@@ -240,8 +242,8 @@ export class RevocationLogFollower {
   }
 
   private async loadTokens (set: RevocationSet): Promise<void> {
-    await this.scan(`${REVOKED_TOKEN_PREFIX}*`, async (keys) => {
-      const ttls = await this.options.client.pipeline(keys.map((key) => ['pttl', key])).exec()
+    await this.scan(`${REVOKED_TOKEN_PREFIX}*`, async (node, keys) => {
+      const ttls = await node.pipeline(keys.map((key) => ['pttl', key])).exec()
       const now = this.options.clock()
       keys.forEach((key, i) => {
         const ttlMs = ttls?.[i]?.[1] as number
@@ -254,8 +256,8 @@ export class RevocationLogFollower {
   }
 
   private async loadMarkers (set: RevocationSet): Promise<void> {
-    await this.scan(`${USER_MARKER_PREFIX}*`, async (keys) => {
-      const values = await this.options.client.pipeline(keys.flatMap((key) => [['get', key], ['pttl', key]])).exec()
+    await this.scan(`${USER_MARKER_PREFIX}*`, async (node, keys) => {
+      const values = await node.pipeline(keys.flatMap((key) => [['get', key], ['pttl', key]])).exec()
       const now = this.options.clock()
       keys.forEach((key, i) => {
         const value = values?.[2 * i]?.[1] as string | null
@@ -273,13 +275,19 @@ export class RevocationLogFollower {
     })
   }
 
-  private async scan (match: string, onKeys: (keys: string[]) => Promise<void>): Promise<void> {
-    let cursor = '0'
-    do {
-      const [next, keys] = await this.options.client.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT)
-      if (keys.length > 0) await onKeys(keys)
-      cursor = next
-    } while (cursor !== '0')
+  /**
+   * Scans every primary (each shard of a cluster); the keys found are read on the node that
+   * returned them, in one pipeline per page.
+   */
+  private async scan (match: string, onKeys: (node: Redis, keys: string[]) => Promise<void>): Promise<void> {
+    for (const node of primariesOf(this.options.client)) {
+      let cursor = '0'
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', match, 'COUNT', SCAN_COUNT)
+        if (keys.length > 0) await onKeys(node, keys)
+        cursor = next
+      } while (cursor !== '0')
+    }
   }
 
   private apply (set: RevocationSet, entry: LogEntry): void {

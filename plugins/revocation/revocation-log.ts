@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../redis/connect-redis.js'
 
 /**
  * The change log every instance follows: a Redis Stream that each revocation is appended to
@@ -22,7 +22,7 @@ export function logFields (entry: LogEntry): string[] {
 export const logTrimThreshold = (retentionSeconds: number, nowMs: number): string => String(Math.floor(nowMs - retentionSeconds * 1000))
 
 /** Appends an entry, trimming what is older than `retentionSeconds`. */
-export async function appendToLog (client: Redis, entry: LogEntry, retentionSeconds: number, nowMs: number): Promise<string | null> {
+export async function appendToLog (client: RedisClient, entry: LogEntry, retentionSeconds: number, nowMs: number): Promise<string | null> {
   // MINID ~ lets Redis trim whole macro nodes cheaply; what stays a little longer does no harm.
   return await client.xadd(REVOCATION_LOG_KEY, 'MINID', '~', logTrimThreshold(retentionSeconds, nowMs), '*', ...logFields(entry))
 }

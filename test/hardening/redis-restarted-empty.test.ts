@@ -25,7 +25,9 @@ t.test('a mirror instance writes back the revocations Redis lost, so every insta
 
   await redis.restart()
   const client = redis.client()
-  t.equal(await eventually(async () => await client.get(`revoked_token:${jti}`), (value) => value !== null, { attempts: 100, intervalMs: 50 }), 'revoked', 'the token revocation is back in Redis')
+  // revocation_restored is written last, once the write-back is done (its keys go out together, in no set order).
+  t.ok(await eventually(async () => await client.get('revocation_restored'), (value) => value !== null, { attempts: 100, intervalMs: 50 }), 'the write-back finished')
+  t.equal(await client.get(`revoked_token:${jti}`), 'revoked', 'the token revocation is back in Redis')
   t.ok(await client.get(`user_tokens:${sub}`), 'and the revoke-all marker')
   t.ok(await client.get('revocation_epoch'), 'and the epoch')
 

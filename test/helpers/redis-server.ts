@@ -8,6 +8,8 @@ import { freePort } from './free-port.js'
 
 export interface RedisServer {
   port: number
+  /** Its own directory (persistence files, a cluster's nodes.conf). */
+  dir: string
   url: string
   pid: number
   /** Stops the server by its PID and waits for it to exit. */
@@ -20,7 +22,13 @@ export interface RedisServer {
   client (): Redis
 }
 
-export interface RedisServerOptions { args?: string[] }
+export interface RedisServerOptions {
+  args?: string[]
+  /** Arguments before the others, where redis-server wants a config file. @default none */
+  leadingArgs?: string[]
+  /** The line redis-server prints once it serves. @default 'Ready to accept connections' */
+  readyLine?: string
+}
 
 const READY_TIMEOUT_MS = 10_000
 
@@ -29,11 +37,13 @@ export async function startRedisServer (options: RedisServerOptions = {}): Promi
   const port = await freePort()
   // A directory of its own, so that persistence files of parallel servers never mix.
   const dir = await mkdtemp(join(tmpdir(), 'gateway-redis-'))
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.args ?? [])]
-  let child = await launch(args)
+  const args = [...(options.leadingArgs ?? []), '--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...(options.args ?? [])]
+  const readyLine = options.readyLine ?? 'Ready to accept connections'
+  let child = await launch(args, readyLine)
   const clients: Redis[] = []
   const server: RedisServer = {
     port,
+    dir,
     url: `redis://127.0.0.1:${port}`,
     get pid () { return child.pid as number },
     async stop () {
@@ -43,7 +53,7 @@ export async function startRedisServer (options: RedisServerOptions = {}): Promi
     },
     async restart () {
       await terminate(child)
-      child = await launch(args)
+      child = await launch(args, readyLine)
     },
     async kill () {
       await terminate(child, 'SIGKILL')
@@ -57,14 +67,14 @@ export async function startRedisServer (options: RedisServerOptions = {}): Promi
   return server
 }
 
-async function launch (args: string[]): Promise<ChildProcess> {
+async function launch (args: string[], readyLine: string): Promise<ChildProcess> {
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'inherit'] })
   let output = ''
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`redis-server not ready: ${output}`)), READY_TIMEOUT_MS)
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString()
-      if (output.includes('Ready to accept connections')) {
+      if (output.includes(readyLine)) {
         clearTimeout(timer)
         resolve()
       }

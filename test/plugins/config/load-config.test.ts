@@ -34,7 +34,7 @@ t.test('with only a secret and an upstream set, every other setting takes its do
       maxTtlSeconds: 86_400
     },
     redis: null,
-    revocation: { failMode: 'closed', timeoutMs: 250, consistency: 'mirror', maxStalenessSeconds: 30 },
+    revocation: { failMode: 'closed', timeoutMs: 250, consistency: 'mirror', maxStalenessSeconds: 30, minReplicas: 0 },
     revokeRateLimit: { max: 10, timeWindowMs: 60_000 },
     admin: { claim: 'roles', value: 'admin' },
     userIdHeader: 'x-user-id',

@@ -118,9 +118,16 @@ t.test('USER_ID_HEADER may not name a header HTTP or the gateway relies on', asy
 })
 
 t.test('REVOCATION_CONSISTENCY and REVOCATION_MAX_STALENESS', async (t) => {
-  t.same(load().revocation, { failMode: 'closed', timeoutMs: 250, consistency: 'mirror', maxStalenessSeconds: 30 })
+  t.same(load().revocation, { failMode: 'closed', timeoutMs: 250, consistency: 'mirror', maxStalenessSeconds: 30, minReplicas: 0 })
   t.equal(load({ REVOCATION_CONSISTENCY: 'strict' }).revocation.consistency, 'strict')
   t.equal(load({ REVOCATION_MAX_STALENESS: '5' }).revocation.maxStalenessSeconds, 5)
   refuses(t, { REVOCATION_CONSISTENCY: 'eventual' }, 'REVOCATION_CONSISTENCY')
   refuses(t, { REVOCATION_MAX_STALENESS: '0' }, 'REVOCATION_MAX_STALENESS')
+})
+
+t.test('REVOCATION_MIN_REPLICAS: 0 unless set, a count of replicas, never negative', async (t) => {
+  t.equal(load().revocation.minReplicas, 0)
+  t.equal(load({ REVOCATION_MIN_REPLICAS: '2' }).revocation.minReplicas, 2)
+  t.match(refuses(t, { REVOCATION_MIN_REPLICAS: '-1' }, 'REVOCATION_MIN_REPLICAS'), /must be >= 0/)
+  refuses(t, { REVOCATION_MIN_REPLICAS: 'one' }, 'REVOCATION_MIN_REPLICAS')
 })
