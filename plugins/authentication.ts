@@ -5,6 +5,7 @@ import { isPreflight } from './cors/preflight.js'
 import { MirroredRevocationStore } from './revocation/mirrored-store.js'
 import { EpochWatch, RedisEpoch } from './revocation/redis-epoch.js'
 import { RevocationLogFollower } from './revocation/revocation-log-follower.js'
+import { RevocationLogTail } from './revocation/revocation-log-tail.js'
 import { systemClock } from './revocation/store.js'
 import revocation, { listenersLoggingTo, RedisRevocationStore, type RevocationStore } from './revocation.js'
 
@@ -41,6 +42,16 @@ export default fp(async function authenticationPlugin (fastify) {
     if (config.revocation.consistency === 'strict') {
       const epochWatch = new EpochWatch(epoch, fastify.redis, () => { fastify.log.error('Redis lost revocations (restarted empty, flushed or rolled back): checks fail until a mirror instance writes them back') })
       fastify.addHook('onClose', async () => { epochWatch.stop() })
+      // Checks stay per request; the log is followed only so that revocations made elsewhere
+      // reach this instance's live connections (WebSockets, streams) at once.
+      const tail = new RevocationLogTail({
+        reader: fastify.redis.duplicate({ commandTimeout: LOG_BLOCK_MS + 1_000, enableAutoPipelining: false }),
+        blockMs: LOG_BLOCK_MS,
+        log: fastify.log,
+        onEntry: (revocation, lagMs) => { events.emit({ revocation, origin: 'log', lagMs }) }
+      })
+      tail.start()
+      fastify.addHook('onClose', async () => { await tail.stop() })
       return new RedisRevocationStore(fastify.redis, { ...writerOptions, epochWatch })
     }
     const writer = new RedisRevocationStore(fastify.redis, writerOptions)
