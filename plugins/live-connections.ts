@@ -5,14 +5,18 @@ import { Counter, Gauge, Histogram } from 'prom-client'
 import type { WebSocket } from 'ws'
 import { LiveConnectionRegistry, type CloseReason, type LiveConnection, type LiveIdentity } from './live-connections/registry.js'
 import { StreamWatch } from './live-connections/stream-watch.js'
+import type { OnUpstreamOpen } from './proxy/websocket-options.js'
 import type { VerifiedToken } from './revocation.js'
 
 export interface LiveConnectionsApi {
   registry: LiveConnectionRegistry
   /** Responses started and not yet finished nor old enough to register (for leak checks). */
   readonly pendingStreams: number
-  /** Registers a proxied WebSocket opened with `token`: `client` is the client's side, `upstream` the upstream's. */
-  trackWebSocket (token: VerifiedToken, client: WebSocket, upstream: WebSocket): void
+  /**
+   * Registers the client's WebSocket of a handshake accepted with `token`, until it closes; the
+   * function returned is given the upstream's WebSocket once the upstream accepted too.
+   */
+  trackWebSocket (token: VerifiedToken, client: WebSocket): OnUpstreamOpen
 }
 
 declare module 'fastify' {
@@ -99,20 +103,25 @@ export default fp(async function liveConnectionsPlugin (fastify) {
     response.once('close', () => { registry.remove(connection) })
   }
 
-  function trackWebSocket (token: VerifiedToken, client: WebSocket, upstream: WebSocket): void {
+  function trackWebSocket (token: VerifiedToken, client: WebSocket): OnUpstreamOpen {
+    let upstream: WebSocket | null = null
+    let closedWith: [number, string] | null = null
     const connection: LiveConnection = {
       ...identityOf(token),
       kind: 'websocket',
       close: (reason) => {
-        const [code, text] = CLOSE_FRAMES[reason]
-        client.close(code, text)
-        upstream.close(code, text)
+        closedWith = CLOSE_FRAMES[reason]
+        client.close(...closedWith)
+        upstream?.close(...closedWith)
       }
     }
     registry.add(connection)
-    const remove = (): void => { registry.remove(connection) }
-    client.once('close', remove)
-    upstream.once('close', remove)
+    client.once('close', () => { registry.remove(connection) })
+    return (opened) => {
+      upstream = opened
+      // Closed while the upstream was still answering: it must not stay open on its own.
+      if (closedWith !== null) opened.close(...closedWith)
+    }
   }
 
   fastify.decorate('liveConnections', {

@@ -92,7 +92,7 @@ export default fp<ProxyPluginOptions>(async function proxyPlugin (fastify, { own
           rewriteHeaders: rewriteRequestHeaders,
           timeoutMs: pool.timeoutMs,
           tokenQuery: liveConnections.tokenQuery,
-          onConnect: (token, client, upstream) => { if (token !== null) fastify.liveConnections.trackWebSocket(token, client, upstream) }
+          onHandshake: (token, client) => fastify.liveConnections.trackWebSocket(token, client)
         })
       }
       await proxied.register(fastifyHttpProxy, options)

@@ -1,8 +1,7 @@
 import type { FastifyHttpProxyOptions } from '@fastify/http-proxy'
 import type { FastifyRequest, RawServerBase, RouteGenericInterface } from 'fastify'
 import type { IncomingHttpHeaders } from 'node:http'
-import type { Socket } from 'node:net'
-import type { WebSocket } from 'ws'
+import { WebSocket } from 'ws'
 import type { VerifiedToken } from '../revocation.js'
 
 type Request = FastifyRequest<RouteGenericInterface, RawServerBase>
@@ -15,9 +14,14 @@ export interface WebSocketProxySettings {
   timeoutMs: number
   /** WEBSOCKET_TOKEN_QUERY: the parameter taken out of the URL before forwarding; null when off. */
   tokenQuery: string | null
-  /** Called once the upstream accepted, with the handshake's token (null on a public path); `client` is the gateway's side of the client's socket. */
-  onConnect: (token: VerifiedToken | null, client: WebSocket, upstream: WebSocket) => void
+  /**
+   * Called when an authenticated handshake is accepted, before the upstream answers, with the
+   * gateway's side of the client's WebSocket; returns what to call once the upstream accepted too.
+   */
+  onHandshake: (token: VerifiedToken, client: WebSocket) => OnUpstreamOpen
 }
+
+export type OnUpstreamOpen = (upstream: WebSocket) => void
 
 /**
  * What the ws client must not take over from the client's handshake: ws writes its own
@@ -33,10 +37,20 @@ const HANDSHAKE_HEADERS = ['host', 'connection', 'upgrade', 'sec-websocket-key',
  * HTTP and never upgraded. The library copies no client header but cookies by default: here
  * the client's headers go on as for HTTP, through the same rewrite.
  */
-export function webSocketOptions ({ rewriteHeaders, timeoutMs, tokenQuery, onConnect }: WebSocketProxySettings): Pick<FastifyHttpProxyOptions, 'wsClientOptions'> & { websocket: true, wsHooks: { onConnect: (context: unknown, source: WebSocket, target: WebSocket) => void } } {
-  // The library's hooks are not given the request: the handshake's token is found again through
-  // the client's socket, which ws keeps as `_socket` (the socket the upgrade arrived on).
-  const tokens = new WeakMap<Socket, VerifiedToken | null>()
+export function webSocketOptions ({ rewriteHeaders, timeoutMs, tokenQuery, onHandshake }: WebSocketProxySettings): Pick<FastifyHttpProxyOptions, 'wsClientOptions' | 'wsServerOptions'> & { websocket: true, wsHooks: { onConnect: (context: unknown, source: WebSocket, target: WebSocket) => void } } {
+  // The library gives the header rewrite the request but not the client's WebSocket, and its
+  // hooks the WebSocket but not the request. ws builds the client's WebSocket, then at once (same
+  // tick) hands it to the library, which calls the header rewrite: so the newest one built is the
+  // request's. It must be known from the handshake on, before the upstream answers, so that a
+  // revocation or a shutdown meanwhile still sends it a close frame.
+  let newest: WebSocket | null = null
+  class ClientWebSocket extends WebSocket {
+    constructor (...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args)
+      newest = this
+    }
+  }
+  const opened = new WeakMap<WebSocket, OnUpstreamOpen>()
   const clientOptions = {
     // A wss upstream proves who it is, as an https one does (extra CAs: NODE_EXTRA_CA_CERTS).
     rejectUnauthorized: true,
@@ -45,7 +59,8 @@ export function webSocketOptions ({ rewriteHeaders, timeoutMs, tokenQuery, onCon
     rewriteRequestHeaders (_headers: IncomingHttpHeaders, request: Request): IncomingHttpHeaders {
       const headers: IncomingHttpHeaders = { ...request.headers }
       for (const name of HANDSHAKE_HEADERS) delete headers[name]
-      tokens.set(request.raw.socket, request.verifiedToken)
+      const token = request.verifiedToken
+      if (token !== null) opened.set(newest as WebSocket, onHandshake(token, newest as WebSocket))
       return rewriteHeaders(request, headers)
     },
     ...(tokenQuery !== null && {
@@ -59,10 +74,11 @@ export function webSocketOptions ({ rewriteHeaders, timeoutMs, tokenQuery, onCon
   }
   return {
     websocket: true,
+    wsServerOptions: { WebSocket: ClientWebSocket } as unknown as FastifyHttpProxyOptions['wsServerOptions'],
     wsClientOptions: clientOptions as FastifyHttpProxyOptions['wsClientOptions'],
     wsHooks: {
       onConnect (_context, client, upstream) {
-        onConnect(tokens.get((client as unknown as { _socket: Socket })._socket) as VerifiedToken | null, client, upstream)
+        opened.get(client)?.(upstream)
       }
     }
   }
