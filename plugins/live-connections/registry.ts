@@ -33,10 +33,12 @@ export interface RegistryOptions {
   onClosed: (connection: LiveConnection, reason: CloseReason) => void
   /** @default Date.now */
   nowMs?: () => number
+  /** Longest timer armed at once; a later expiry is armed again when it fires. @default MAX_TIMER_MS */
+  maxTimerMs?: number
 }
 
-/** Longest delay setTimeout keeps (about 24.8 days); a later expiry is re-armed when it fires. */
-const MAX_TIMER_MS = 2 ** 31 - 1
+/** Longest delay setTimeout keeps (about 24.8 days, less than JWT_MAX_TTL may allow). */
+export const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
  * Every live connection of this instance, indexed by token id, user and session, so that a
@@ -50,9 +52,11 @@ export class LiveConnectionRegistry {
   private readonly expiryTimers = new Map<LiveConnection, NodeJS.Timeout>()
   private readonly counts: Record<LiveKind, number> = { websocket: 0, stream: 0 }
   private readonly nowMs: () => number
+  private readonly maxTimerMs: number
 
   constructor (private readonly options: RegistryOptions) {
     this.nowMs = options.nowMs ?? Date.now
+    this.maxTimerMs = options.maxTimerMs ?? MAX_TIMER_MS
   }
 
   /** Open connections of one kind. */
@@ -120,9 +124,9 @@ export class LiveConnectionRegistry {
   private armExpiry (connection: LiveConnection): void {
     const delayMs = (connection.exp + this.options.clockToleranceSeconds) * 1000 - this.nowMs()
     const timer = setTimeout(() => {
-      if (delayMs > MAX_TIMER_MS) this.armExpiry(connection)
+      if (delayMs > this.maxTimerMs) this.armExpiry(connection)
       else this.closeAll(new Set([connection]), 'expired', () => true)
-    }, Math.min(Math.max(delayMs, 0), MAX_TIMER_MS))
+    }, Math.min(Math.max(delayMs, 0), this.maxTimerMs))
     timer.unref()
     this.expiryTimers.set(connection, timer)
   }
