@@ -4,6 +4,7 @@ import { cpus, totalmem } from 'node:os'
 import autocannon from 'autocannon'
 import { createSigner } from 'fast-jwt'
 import { Redis } from 'ioredis'
+import { liveConnectionsReport } from './live.js'
 import { measurePropagation } from './lib/propagation.js'
 import { freePort, runToEnd, startProcess, stopAll, tsNode } from './lib/processes.js'
 import { startNginx } from './lib/nginx.js'
@@ -76,7 +77,8 @@ async function main (): Promise<void> {
   await runToEnd('mirror-seed', process.execPath, ['--import', 'tsx', 'bench/mirror-memory.ts', 'seed'], memoryEnv, 300_000)
   const memory = resultOf(await runToEnd('mirror-memory', process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/mirror-memory.ts', 'measure'], memoryEnv, 300_000))
 
-  const report = formatReport(targets, samples, cpu, propagation, memory)
+  const live = await liveConnectionsReport({ HOST: '127.0.0.1', LOG_LEVEL: 'warn', REDIS_URL: redisUrl })
+  const report = formatReport(targets, samples, cpu, propagation, memory) + '\n' + live
   process.stdout.write(report)
   writeFileSync('bench/results/latest.md', report)
 }
