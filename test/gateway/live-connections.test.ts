@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer as createHttpsServer } from 'node:https'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { WebSocketServer } from 'ws'
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
@@ -108,6 +113,30 @@ t.test('an upstream that refuses the WebSocket or is down: close 1011 (502 over 
   t.equal((await down.inject({ url: '/api/chat', headers: bearer(signToken()) })).statusCode, 502)
   const outcome = await openSocket(`ws://${downHost}/api/chat`, { headers: bearer(signToken()) })
   t.equal('opened' in outcome && (await outcome.opened.closed).code, 1011)
+})
+
+t.test('a wss upstream whose certificate is not trusted gets no WebSocket: the client is closed with 1011', async (t) => {
+  const dir = t.testdir()
+  // A self-signed certificate for 127.0.0.1, made with the openssl of the machine.
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1',
+    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+    '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' })
+  const server = createHttpsServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) })
+  let reached = 0
+  const impostor = new WebSocketServer({ server })
+  impostor.on('connection', () => { reached++ })
+  server.listen(0, '127.0.0.1')
+  await new Promise((resolve) => server.once('listening', resolve))
+  t.teardown(async () => {
+    impostor.close()
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+  const app = await startGateway(t, `https://127.0.0.1:${(server.address() as AddressInfo).port}`)
+  const host = await listening(app)
+  const outcome = await openSocket(`ws://${host}/api/chat`, { headers: bearer(signToken()) })
+  t.equal('opened' in outcome && (await outcome.opened.closed).code, 1011)
+  t.equal(reached, 0, 'the impostor never got the WebSocket')
 })
 
 t.test('on shutdown, WebSockets are closed with 1001', async (t) => {
