@@ -80,6 +80,14 @@ for (const store of stores) {
       t.equal(socket.socket.protocol, 'chat.v1')
     })
 
+    t.test('a WebSocket is registered under its token\'s sid too', async (t) => {
+      const sid = `session-${randomUUID()}`
+      const socket = opened(t, await openSocket(ws('/api/chat'), { headers: bearer(token({ sid })) }))
+      await socket.roundTrip('x')
+      t.equal(app.liveConnections.registry.revokeSession(sid), 1)
+      t.same(await socket.closed, { code: 1008, reason: 'token revoked' })
+    })
+
     t.test('a public-path WebSocket needs no token', async (t) => {
       const socket = opened(t, await openSocket(ws('/api/public/feed')))
       t.equal(await socket.roundTrip('hi'), 'echo: hi')
