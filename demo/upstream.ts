@@ -22,7 +22,6 @@ export async function startDemoUpstream (port: number, host: string): Promise<Se
     const user = String(req.headers['x-user-id'] ?? 'anonymous')
     socket.on('message', (data) => { socket.send(`${user} said: ${data.toString()}`) })
   })
-  server.on('close', () => { for (const socket of sockets.clients) socket.terminate() })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(port, host, resolve)
