@@ -45,6 +45,7 @@ export async function measureLiveConnections ({ gatewayEnv, tokens, samples, soc
   }
   await stopProcess(instanceA)
   await stopProcess(instanceB)
+  process.stderr.write(`live connections: ${closeMs.length} close times measured\n`)
 
   const memory = await measureMemory(env, tokens.slice(samples, samples + sockets))
   await stopProcess(upstream)
@@ -53,7 +54,7 @@ export async function measureLiveConnections ({ gatewayEnv, tokens, samples, soc
 
 async function measureMemory (env: Record<string, string>, tokens: string[]): Promise<{ heapBytesPerSocket: number, rssBytesPerSocket: number }> {
   const port = await freePort()
-  // Two descriptors per WebSocket (client and upstream sides): more than the usual default limit.
+  // Two descriptors per WebSocket (client and upstream sides): raised where the hard limit allows.
   const child = spawn('sh', ['-c', 'ulimit -n 65536 2>/dev/null; exec "$0" "$@"', process.execPath, '--expose-gc', '--import', 'tsx', 'bench/targets/live-gateway.ts'],
     { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['pipe', 'pipe', 'inherit'] })
   const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]()
@@ -65,7 +66,7 @@ async function measureMemory (env: Record<string, string>, tokens: string[]): Pr
       return JSON.parse(await next())
     }
     const before = await heap()
-    const open = await openAll(`ws://127.0.0.1:${port}/api/live`, tokens)
+    const open = await openAll(`ws://127.0.0.1:${port}/api/live`, tokens, (count) => { process.stderr.write(`live connections: ${count} WebSockets open\n`) })
     const after = await heap()
     if (after.websockets !== tokens.length) throw new Error(`expected ${tokens.length} open WebSockets, the gateway holds ${after.websockets}`)
     for (const socket of open) socket.terminate()
@@ -75,7 +76,7 @@ async function measureMemory (env: Record<string, string>, tokens: string[]): Pr
   }
 }
 
-async function openAll (url: string, tokens: string[]): Promise<WebSocket[]> {
+async function openAll (url: string, tokens: string[], progress = (_count: number): void => {}): Promise<WebSocket[]> {
   const open: WebSocket[] = []
   for (let start = 0; start < tokens.length; start += OPEN_BATCH) {
     open.push(...await Promise.all(tokens.slice(start, start + OPEN_BATCH).map(async (token) => {
@@ -86,6 +87,7 @@ async function openAll (url: string, tokens: string[]): Promise<WebSocket[]> {
       await once(socket, 'message')
       return socket
     })))
+    if (open.length % 2_000 === 0) progress(open.length)
   }
   return open
 }
