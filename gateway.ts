@@ -13,11 +13,13 @@ import { errorBody } from './plugins/error-handler/error-body.js'
 import { answerClientError } from './plugins/error-handler/client-errors.js'
 import { BadUrlError } from './plugins/errors.js'
 import jwt from './plugins/jwt.js'
+import liveConnections from './plugins/live-connections.js'
 import metrics from './plugins/metrics.js'
 import proxy from './plugins/proxy.js'
 import rateLimit from './plugins/rate-limit.js'
 import redis from './plugins/redis.js'
 import requestId, { REQUEST_ID_HEADER, requestIdGenerator } from './plugins/request-id.js'
+import webSocketTokenQuery from './plugins/websocket-token-query.js'
 import healthRoutes, { HEALTH_PATHS } from './routes/health/index.js'
 import { MAX_ENCODED_USER_ID_LENGTH } from './routes/revocation/admin-revoke-user.js'
 import revocationRoutes, { REVOCATION_PATHS } from './routes/revocation/index.js'
@@ -35,7 +37,10 @@ export default async function gateway (fastify: FastifyInstance, { config }: Gat
   await fastify.register(redis)
   await fastify.register(rateLimit)
   await fastify.register(metrics)
+  // Before the token check, which then reads a handshake's query token like a header.
+  await fastify.register(webSocketTokenQuery)
   await fastify.register(authentication)
+  await fastify.register(liveConnections)
   // The gateway's own routes are served or refused here, never forwarded, even where an
   // upstream's prefix covers them.
   await fastify.register(proxy, { ownPaths: [...REVOCATION_PATHS.map((path) => `${config.routesPrefix}${path}`), ...HEALTH_PATHS] })

@@ -5,6 +5,7 @@ import autocannon from 'autocannon'
 import { createSigner } from 'fast-jwt'
 import { Redis } from 'ioredis'
 import { formatHighAvailability, measureHighAvailability, type HighAvailabilityFigures } from './lib/high-availability.js'
+import { liveConnectionsReport } from './live.js'
 import { measurePropagation } from './lib/propagation.js'
 import { freePort, runToEnd, startProcess, stopAll, tsNode } from './lib/processes.js'
 import { startNginx } from './lib/nginx.js'
@@ -78,8 +79,9 @@ async function main (): Promise<void> {
   const memory = resultOf(await runToEnd('mirror-memory', process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/mirror-memory.ts', 'measure'], memoryEnv, 300_000))
 
   const highAvailability = await measureHighAvailability(SECRET, gatewayEnv, PROPAGATION_SAMPLES)
+  const live = await liveConnectionsReport({ HOST: '127.0.0.1', LOG_LEVEL: 'warn', REDIS_URL: redisUrl })
 
-  const report = formatReport(targets, samples, cpu, propagation, memory, highAvailability)
+  const report = formatReport(targets, samples, cpu, propagation, memory, highAvailability) + '\n' + live
   process.stdout.write(report)
   writeFileSync('bench/results/latest.md', report)
 }

@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { AddressInfo } from 'node:net'
 import { buildGateway } from '../gateway.js'
 import { loadConfig } from '../plugins/config/load-config.js'
+import { WebSocket } from 'ws'
 import { startDemoUpstream } from './upstream.js'
 
 const HOST = '127.0.0.1'
@@ -42,6 +43,19 @@ export async function runDemo (port: number, log: (text: string) => void): Promi
     log(`\n${step}\n  $ ${curl}\n  -> ${res.status} ${text}`)
   }
 
+  /** A WebSocket opened with a token stays open only while the token is good. */
+  async function showLiveSocket (token: string): Promise<void> {
+    const ws = `ws://${HOST}:${(gateway.server.address() as AddressInfo).port}/api/chat`
+    const socket = new WebSocket(ws, { headers: { authorization: `Bearer ${token}` } })
+    const closed = new Promise<string>((resolve) => socket.on('close', (code, reason) => resolve(`${code} ${reason.toString()}`)))
+    await new Promise((resolve, reject) => { socket.once('open', resolve); socket.once('error', reject) })
+    const echoed = new Promise<string>((resolve) => socket.once('message', (data) => resolve(data.toString())))
+    socket.send('hello')
+    log(`\n5. A WebSocket opened with a token goes through to the upstream, which knows who is talking:\n  $ websocat -H "Authorization: Bearer ${short(token)}" ${ws}\n  > hello\n  < ${await echoed}`)
+    await fetch(`${auth}/revoke`, { method: 'POST', headers: { authorization: `Bearer ${token}` } })
+    log(`  ...the token is revoked (POST ${auth}/revoke): the gateway closes the socket at once\n  < closed ${await closed}`)
+  }
+
   const story = mint('demo-user')
   const short = (token: string): string => `${token.slice(0, 16)}...`
   log(`jwt-revocation-gateway demo: gateway on ${base} (embedded in-memory store), demo upstream behind /api`)
@@ -55,6 +69,7 @@ export async function runDemo (port: number, log: (text: string) => void): Promi
     `curl -i -H "Authorization: Bearer ${short(story)}" ${base}/api/orders`,
     fetch(`${base}/api/orders`, { headers: { authorization: `Bearer ${story}` } }))
   await show('4. Public paths need no token:', `curl ${base}/api/public/menu`, fetch(`${base}/api/public/menu`))
+  await showLiveSocket(mint('chat-user'))
 
   const token = mint('you')
   const admin = mint('security-team', { roles: ['admin'] })

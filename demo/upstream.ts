@@ -1,7 +1,11 @@
 import { createServer, type Server } from 'node:http'
 import { pathToFileURL } from 'node:url'
+import { WebSocketServer } from 'ws'
 
-/** A stand-in for an existing service: it greets whoever the gateway says the caller is. */
+/**
+ * A stand-in for an existing service: it greets whoever the gateway says the caller is, and
+ * echoes WebSocket messages back to them.
+ */
 export async function startDemoUpstream (port: number, host: string): Promise<Server> {
   const server = createServer((req, res) => {
     const user = req.headers['x-user-id']
@@ -12,6 +16,11 @@ export async function startDemoUpstream (port: number, host: string): Promise<Se
       message: user === undefined ? 'hello, anonymous caller of a public path' : `hello ${String(user)}, here are your orders`,
       orders: user === undefined ? [] : [{ id: 1, item: 'coffee' }, { id: 2, item: 'croissant' }]
     }))
+  })
+  const sockets = new WebSocketServer({ server })
+  sockets.on('connection', (socket, req) => {
+    const user = String(req.headers['x-user-id'] ?? 'anonymous')
+    socket.on('message', (data) => { socket.send(`${user} said: ${data.toString()}`) })
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)

@@ -7,6 +7,8 @@ import { MirroredRevocationStore } from './revocation/mirrored-store.js'
 import type { RedisClient } from './redis/connect-redis.js'
 import { EpochWatch, RedisEpoch } from './revocation/redis-epoch.js'
 import { RevocationLogFollower } from './revocation/revocation-log-follower.js'
+import type { LogEntry } from './revocation/revocation-log.js'
+import { RevocationLogTail } from './revocation/revocation-log-tail.js'
 import { systemClock } from './revocation/store.js'
 import revocation, { listenersLoggingTo, RedisRevocationStore, type RevocationStore } from './revocation.js'
 
@@ -40,22 +42,34 @@ export default fp(async function authenticationPlugin (fastify) {
     const retentionSeconds = config.jwt.maxTtlSeconds + config.jwt.clockToleranceSeconds
     const epoch = await RedisEpoch.join(fastify.redis)
     const writerOptions = { timeoutMs: config.revocation.timeoutMs, logRetentionSeconds: retentionSeconds, ...await replicatedWrites() }
+    // A blocking read holds its connection, so it gets one of its own, with room for the wait.
+    const logReader = (): RedisClient => duplicateClient(fastify.redis, { commandTimeout: LOG_BLOCK_MS + 1_000, enableAutoPipelining: false }, fastify.log, 'revocation log reader')
+    const applyFromLog = (revocation: LogEntry, lagMs: number): void => { events.emit({ revocation, origin: 'log', lagMs }) }
     if (config.revocation.consistency === 'strict') {
       const epochWatch = new EpochWatch(epoch, fastify.redis, () => { fastify.log.error('Redis lost revocations (restarted empty, flushed or rolled back): checks fail until a mirror instance writes them back') })
       fastify.addHook('onClose', async () => { epochWatch.stop() })
+      // Checks stay per request; the log is followed only so that revocations made elsewhere
+      // reach this instance's live connections (WebSockets, streams) at once.
+      const tail = new RevocationLogTail({
+        reader: logReader(),
+        blockMs: LOG_BLOCK_MS,
+        log: fastify.log,
+        onEntry: applyFromLog
+      })
+      tail.start()
+      fastify.addHook('onClose', async () => { await tail.stop() })
       return new RedisRevocationStore(fastify.redis, { ...writerOptions, epochWatch })
     }
     const writer = new RedisRevocationStore(fastify.redis, writerOptions)
     const follower = new RevocationLogFollower({
       client: fastify.redis,
-      // A blocking read holds its connection, so it gets one of its own, with room for the wait.
-      reader: duplicateClient(fastify.redis, { commandTimeout: LOG_BLOCK_MS + 1_000, enableAutoPipelining: false }, fastify.log, 'revocation log reader'),
+      reader: logReader(),
       retentionSeconds,
       blockMs: LOG_BLOCK_MS,
       clock: systemClock,
       log: fastify.log,
       epoch,
-      onApplied: (revocation, lagMs) => { events.emit({ revocation, origin: 'log', lagMs }) }
+      onApplied: applyFromLog
     })
     follower.start()
     fastify.addHook('onClose', async () => { await follower.stop() })

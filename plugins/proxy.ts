@@ -14,6 +14,7 @@ import { forwardedHeaders } from './proxy/forwarded-headers.js'
 import { ownPathMatcher } from './proxy/own-paths.js'
 import { withoutHopByHopHeaders } from './proxy/response-headers.js'
 import { TargetBalancer } from './proxy/target-balancer.js'
+import { webSocketOptions } from './proxy/websocket-options.js'
 import { sendUpstreamError } from './proxy/upstream-errors.js'
 import { connectionSettings, upstreamPool, type UpstreamPoolOptions } from './proxy/upstream-pool.js'
 
@@ -41,7 +42,7 @@ type RequestHeadersRewrite = (request: FastifyRequest<RouteGenericInterface, Raw
  * rules (access, claim headers, timeout, targets) are compiled into its routes only.
  */
 export default fp<ProxyPluginOptions>(async function proxyPlugin (fastify, { ownPaths = [] }) {
-  const { upstreams, userIdHeader, upstreamTimeoutMs, upstreamConnections, rolesClaim, cors, upstreamCooldownMs } = fastify.config
+  const { upstreams, userIdHeader, upstreamTimeoutMs, upstreamConnections, rolesClaim, cors, upstreamCooldownMs, liveConnections } = fastify.config
   const forwarded = forwardedHeaders(userIdHeader)
   const rewriteHeaders = cors === null ? withoutHopByHopHeaders : (headers: IncomingHttpHeaders) => withoutUpstreamCors(withoutHopByHopHeaders(headers))
   const isOwnPath = ownPathMatcher(ownPaths)
@@ -66,6 +67,7 @@ export default fp<ProxyPluginOptions>(async function proxyPlugin (fastify, { own
     for (const route of upstreams) {
       const pool = { connections: upstreamConnections, timeoutMs: route.timeoutMs ?? upstreamTimeoutMs }
       const preHandler = accessRules(route, rolesClaim)
+      const rewriteRequestHeaders = requestHeadersRewrite(route)
       const options: FastifyHttpProxyOptions = {
         upstream: route.upstream,
         prefix: route.prefix,
@@ -78,13 +80,20 @@ export default fp<ProxyPluginOptions>(async function proxyPlugin (fastify, { own
         ...(preHandler !== null && { preHandler }),
         ...(cors !== null && route.prefix === '' && { constraints: notForPreflights(fastify) }),
         replyOptions: {
-          rewriteRequestHeaders: requestHeadersRewrite(route),
+          rewriteRequestHeaders,
           rewriteHeaders,
           onError: sendUpstreamError,
           // reply-from retries a GET answered 503 ten times, reads Retry-After as milliseconds and
           // goes on after the client has left, each time with the token: the client decides.
           retryDelay: neverRetry
-        }
+        },
+        // WebSockets go to the upstream's first target, ws:// or wss:// after its http(s) origin.
+        ...webSocketOptions({
+          rewriteHeaders: rewriteRequestHeaders,
+          timeoutMs: pool.timeoutMs,
+          tokenQuery: liveConnections.tokenQuery,
+          onHandshake: (token, client) => fastify.liveConnections.trackWebSocket(token, client)
+        })
       }
       await proxied.register(fastifyHttpProxy, options)
     }
@@ -109,7 +118,7 @@ export default fp<ProxyPluginOptions>(async function proxyPlugin (fastify, { own
       }
     })
   }
-}, { name: 'gateway-proxy', fastify: '5.x', dependencies: ['gateway-config', 'gateway-authentication', 'gateway-metrics'] })
+}, { name: 'gateway-proxy', fastify: '5.x', dependencies: ['gateway-config', 'gateway-authentication', 'gateway-metrics', 'gateway-live-connections'] })
 
 function neverRetry (): null {
   return null

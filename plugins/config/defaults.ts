@@ -128,3 +128,12 @@ export const DEFAULT_UPSTREAM_COOLDOWN_MS = 10_000
 export const DEFAULT_TRUST_REQUEST_ID = false
 /** The longest x-request-id kept from a client (TRUST_REQUEST_ID=true); longer ones are replaced. */
 export const MAX_REQUEST_ID_LENGTH = 128
+
+/**
+ * LIVE_STREAM_AFTER_MS unset: a response on a protected path still streaming after 1 s (SSE, a
+ * long poll, a download) is registered as a live connection, cut when its token is revoked.
+ * Shorter responses are never registered, so ordinary requests pay nothing for it.
+ */
+export const DEFAULT_LIVE_STREAM_AFTER_MS = 1_000
+/** LIVE_CONNECTION_EXPIRY unset: a live connection is closed when its token expires (plus JWT_CLOCK_TOLERANCE). */
+export const DEFAULT_LIVE_CONNECTION_EXPIRY = 'close'

@@ -66,7 +66,11 @@ export const envSchema = {
     CORS_EXPOSED_HEADERS: { type: 'string' },
     ROLES_CLAIM: { type: 'string', minLength: 1, default: defaults.DEFAULT_ROLES_CLAIM },
     UPSTREAM_COOLDOWN_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_UPSTREAM_COOLDOWN_MS },
-    TRUST_REQUEST_ID: { type: 'boolean', default: defaults.DEFAULT_TRUST_REQUEST_ID }
+    TRUST_REQUEST_ID: { type: 'boolean', default: defaults.DEFAULT_TRUST_REQUEST_ID },
+    // A query parameter name as browsers send it unencoded; unset: handshakes read Authorization only.
+    WEBSOCKET_TOKEN_QUERY: { type: 'string', pattern: '^[A-Za-z0-9._~-]+$' },
+    LIVE_STREAM_AFTER_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_LIVE_STREAM_AFTER_MS },
+    LIVE_CONNECTION_EXPIRY: { type: 'string', enum: ['close', 'keep'], default: defaults.DEFAULT_LIVE_CONNECTION_EXPIRY }
   }
 } as const
 
@@ -125,4 +129,7 @@ export interface CheckedEnv {
   ROLES_CLAIM: string
   UPSTREAM_COOLDOWN_MS: number
   TRUST_REQUEST_ID: boolean
+  WEBSOCKET_TOKEN_QUERY?: string
+  LIVE_STREAM_AFTER_MS: number
+  LIVE_CONNECTION_EXPIRY: 'close' | 'keep'
 }

@@ -35,6 +35,17 @@ export interface GatewayConfig {
   rolesClaim: string
   upstreamCooldownMs: number
   trustRequestId: boolean
+  liveConnections: LiveConnectionSettings
+}
+
+/** WebSockets and long streaming responses: how handshakes carry tokens, what counts as live, what expiry does. */
+export interface LiveConnectionSettings {
+  /** The query parameter read as the bearer token on WebSocket handshakes only; null: none (WEBSOCKET_TOKEN_QUERY unset). */
+  tokenQuery: string | null
+  /** A response still streaming after this long is registered (LIVE_STREAM_AFTER_MS). */
+  streamAfterMs: number
+  /** `close`: a live connection ends when its token expires; `keep`: it is closed only on revocation. */
+  expiry: 'close' | 'keep'
 }
 
 export type Environment = Record<string, string | undefined>
@@ -77,7 +88,12 @@ export function loadConfig (env: Environment = process.env): GatewayConfig {
     cors: parseCors(checked),
     rolesClaim: checked.ROLES_CLAIM,
     upstreamCooldownMs: checked.UPSTREAM_COOLDOWN_MS,
-    trustRequestId: checked.TRUST_REQUEST_ID
+    trustRequestId: checked.TRUST_REQUEST_ID,
+    liveConnections: {
+      tokenQuery: checked.WEBSOCKET_TOKEN_QUERY ?? null,
+      streamAfterMs: checked.LIVE_STREAM_AFTER_MS,
+      expiry: checked.LIVE_CONNECTION_EXPIRY
+    }
   }
 }
 

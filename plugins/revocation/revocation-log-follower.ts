@@ -4,6 +4,7 @@ import type { RedisClient } from '../redis/connect-redis.js'
 import { primariesOf } from '../redis/client-of-topology.js'
 import { writeRevocations } from './extend-only-writes.js'
 import { markerTime } from './marker-time.js'
+import { readLogAfter } from './read-log.js'
 import type { RedisEpoch } from './redis-epoch.js'
 import { REVOKED_TOKEN_PREFIX, USER_MARKER_PREFIX } from './redis-keys.js'
 import { entryTimeMs, parseLogEntry, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
@@ -124,19 +125,14 @@ export class RevocationLogFollower {
   }
 
   private async readOnce (): Promise<void> {
-    const reply = await this.options.reader.xread('COUNT', READ_COUNT, 'BLOCK', this.options.blockMs, 'STREAMS', REVOCATION_LOG_KEY, this.lastId)
+    const read = await readLogAfter(this.options.reader, this.lastId, this.options.blockMs)
     this.heard()
-    const entries = reply?.[0]?.[1] ?? []
-    const applied: LogEntry[] = []
-    for (const [id, fields] of entries) {
-      const entry = parseLogEntry(fields)
-      if (entry !== null) {
-        this.apply(this.set, entry)
-        applied.push(entry)
-        this.options.onApplied?.(entry, Date.now() - entryTimeMs(id))
-      }
-      this.lastId = id
+    for (const { entry, lagMs } of read.entries) {
+      this.apply(this.set, entry)
+      this.options.onApplied?.(entry, lagMs)
     }
+    this.lastId = read.lastId
+    const applied = read.entries.map(({ entry }) => entry)
     // The writer of an entry may have failed to write its key (a timeout after the log entry,
     // answered 503) and be gone: writing the key here too (extend-only, so harmless when it is
     // there) makes strict instances converge on what every mirror enforces.

@@ -42,7 +42,8 @@ t.test('with only a secret and an upstream set, every other setting takes its do
     cors: null,
     rolesClaim: 'roles',
     upstreamCooldownMs: 10_000,
-    trustRequestId: false
+    trustRequestId: false,
+    liveConnections: { tokenQuery: null, streamAfterMs: 1_000, expiry: 'close' }
   })
 })
 
