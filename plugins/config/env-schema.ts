@@ -58,7 +58,13 @@ export const envSchema = {
     CORS_EXPOSED_HEADERS: { type: 'string' },
     ROLES_CLAIM: { type: 'string', minLength: 1, default: defaults.DEFAULT_ROLES_CLAIM },
     UPSTREAM_COOLDOWN_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_UPSTREAM_COOLDOWN_MS },
-    TRUST_REQUEST_ID: { type: 'boolean', default: defaults.DEFAULT_TRUST_REQUEST_ID }
+    TRUST_REQUEST_ID: { type: 'boolean', default: defaults.DEFAULT_TRUST_REQUEST_ID },
+    AUDIT_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 3650, default: defaults.DEFAULT_AUDIT_RETENTION_DAYS },
+    AUDIT_MEMORY_LIMIT: { type: 'integer', minimum: 1, maximum: 10_000_000, default: defaults.DEFAULT_AUDIT_MEMORY_LIMIT },
+    INTROSPECTION_TOKENS: { type: 'string' },
+    DOCS_ENABLED: { type: 'boolean', default: defaults.DEFAULT_DOCS_ENABLED },
+    SHUTDOWN_DRAIN_MS: { type: 'integer', minimum: 0, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_SHUTDOWN_DRAIN_MS },
+    SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_SHUTDOWN_TIMEOUT_MS }
   }
 } as const
 
@@ -109,4 +115,10 @@ export interface CheckedEnv {
   ROLES_CLAIM: string
   UPSTREAM_COOLDOWN_MS: number
   TRUST_REQUEST_ID: boolean
+  AUDIT_RETENTION_DAYS: number
+  AUDIT_MEMORY_LIMIT: number
+  INTROSPECTION_TOKENS?: string
+  DOCS_ENABLED: boolean
+  SHUTDOWN_DRAIN_MS: number
+  SHUTDOWN_TIMEOUT_MS: number
 }

@@ -4,6 +4,7 @@ import { envSchema, type CheckedEnv } from './env-schema.js'
 import { parseCors, type CorsSettings } from './parse-cors.js'
 import { parseDurationMs } from './parse-duration.js'
 import { parseJwtSettings, type JwtSettings } from './parse-jwt-settings.js'
+import { parseList } from './parse-list.js'
 import { parsePublicPaths } from './parse-public-paths.js'
 import { parseRedisSettings, type RedisSettings } from './parse-redis-settings.js'
 import { parseTrustProxy } from './parse-trust-proxy.js'
@@ -35,6 +36,13 @@ export interface GatewayConfig {
   rolesClaim: string
   upstreamCooldownMs: number
   trustRequestId: boolean
+  /** The audit trail: days kept in Redis, entries kept in memory without Redis. */
+  audit: { retentionDays: number, memoryLimit: number }
+  /** Shared secrets that services present as bearers to POST {prefix}/introspect. */
+  introspectionTokens: string[]
+  docsEnabled: boolean
+  /** SIGTERM/SIGINT: serve this long with /readyz at 503, then give requests in flight at most timeoutMs. */
+  shutdown: { drainMs: number, timeoutMs: number }
 }
 
 export type Environment = Record<string, string | undefined>
@@ -76,7 +84,11 @@ export function loadConfig (env: Environment = process.env): GatewayConfig {
     cors: parseCors(checked),
     rolesClaim: checked.ROLES_CLAIM,
     upstreamCooldownMs: checked.UPSTREAM_COOLDOWN_MS,
-    trustRequestId: checked.TRUST_REQUEST_ID
+    trustRequestId: checked.TRUST_REQUEST_ID,
+    audit: { retentionDays: checked.AUDIT_RETENTION_DAYS, memoryLimit: checked.AUDIT_MEMORY_LIMIT },
+    introspectionTokens: parseList(checked.INTROSPECTION_TOKENS),
+    docsEnabled: checked.DOCS_ENABLED,
+    shutdown: { drainMs: checked.SHUTDOWN_DRAIN_MS, timeoutMs: checked.SHUTDOWN_TIMEOUT_MS }
   }
 }
 

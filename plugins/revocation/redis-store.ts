@@ -6,7 +6,7 @@ import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_MAX_TTL_SECONDS, DEFAULT_REVOC
 import type { EpochWatch } from './redis-epoch.js'
 import { appendToLog, type LogEntry } from './revocation-log.js'
 import { withTimeout } from '../shared/with-timeout.js'
-import { systemClock, type Clock, type RevocationStore } from './store.js'
+import { systemClock, type Clock, type RevocationStore, type UserMarker } from './store.js'
 
 export interface RedisStoreOptions {
   /** Longest a command may take before it counts as a failure. @default 250 */
@@ -66,6 +66,15 @@ export class RedisRevocationStore implements RevocationStore {
 
   private async log (entry: LogEntry): Promise<void> {
     await this.bounded(appendToLog(this.client, entry, this.logRetentionSeconds, this.now() * 1000))
+  }
+
+  /** The marker's time as stored and its key's remaining life (PTTL; -1 for a key kept forever, never written by the gateway). */
+  async userMarker (sub: string): Promise<UserMarker | null> {
+    const key = userMarkerKey(sub)
+    const [value, ttlMs] = await this.bounded(Promise.all([this.client.get(key), this.client.pttl(key)]))
+    if (value === null) return null
+    const expiresAt = ttlMs < 0 ? Number.POSITIVE_INFINITY : this.now() + ttlMs / 1000
+    return { revokedBefore: markerTime(value), expiresAt }
   }
 
   /** False while Redis is known to have lost revocations nobody wrote back (strict mode). */

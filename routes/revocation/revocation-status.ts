@@ -1,10 +1,27 @@
 import type { FastifyInstance } from 'fastify'
+import { errorResponses } from '../../plugins/error-handler/error-schema.js'
 import { STATUS_RATE_LIMIT_MAX } from '../../plugins/config/defaults.js'
 
 /** GET /revocation-status: public health of the revocation store, as the Python service reported it. */
 export default async function revocationStatus (fastify: FastifyInstance): Promise<void> {
+  const statusSchema = {
+    type: 'object',
+    // Other fields may join (the Redis topology on other builds): never dropped by serialization.
+    additionalProperties: true,
+    properties: {
+      service: { type: 'string', const: 'token_revocation' },
+      status: { type: 'string', enum: ['healthy', 'unhealthy'] },
+      backend: { type: 'string', enum: ['redis', 'memory'] }
+    },
+    required: ['service', 'status', 'backend']
+  } as const
   fastify.get('/revocation-status', {
     config: { revocationCheck: false },
+    schema: {
+      tags: ['health'],
+      summary: 'Public health of the revocation store',
+      response: { 200: { description: 'The store answers', ...statusSchema }, 503: { description: 'The store does not answer', ...statusSchema }, ...errorResponses(429) }
+    },
     onRequest: fastify.rateLimit({ max: STATUS_RATE_LIMIT_MAX, timeWindow: 60_000, keyGenerator: (request) => `revocation-status:ip:${request.ip}` })
   }, async function reportStatus (_request, reply) {
     const { backend, healthy } = await fastify.revocation.status()
