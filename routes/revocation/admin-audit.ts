@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { errorResponses, GUARDED_ERRORS } from '../../plugins/error-handler/error-schema.js'
+import { namingValidationErrors } from '../../plugins/error-handler/naming-validation-errors.js'
 import { adminOnly } from './admin-only.js'
 import type { RevocationRouteOptions } from './index.js'
 
@@ -42,6 +43,7 @@ export default async function adminAudit (fastify: FastifyInstance, { guarded, i
   const userKey = { type: 'string', minLength: 1, maxLength: 4096 } as const
   fastify.get<{ Querystring: AuditQuerystring }>('/admin/audit', {
     ...guarded('admin-audit', bucket),
+    schemaErrorFormatter: namingValidationErrors,
     schema: {
       tags: ['admin'],
       summary: 'The audit trail of revocations, newest first (admin claim)',
