@@ -45,7 +45,7 @@ export default async function gateway (fastify: FastifyInstance, { config }: Gat
   await fastify.register(docs)
   // The gateway's own routes are served or refused here, never forwarded, even where an
   // upstream's prefix covers them.
-  await fastify.register(proxy, { ownPaths: [...REVOCATION_PATHS.map((path) => `${config.routesPrefix}${path}`), ...HEALTH_PATHS, ...DOCS_PATHS] })
+  await fastify.register(proxy, { ownPaths: [...REVOCATION_PATHS.map((path) => `${config.routesPrefix}${path}`), ...HEALTH_PATHS, ...(config.docsEnabled ? DOCS_PATHS : [])] })
   await fastify.register(revocationRoutes, { prefix: config.routesPrefix })
   await fastify.register(healthRoutes)
 }
@@ -118,13 +118,9 @@ async function start (): Promise<void> {
   const { drainMs, timeoutMs } = config.shutdown
   // Past the drain and SHUTDOWN_TIMEOUT_MS, close-with-grace exits (code 1) whatever is still running.
   closeWithGrace({ delay: drainMs + timeoutMs }, async ({ err, signal }) => {
-    /* c8 ignore next 4: only an uncaught exception takes this branch, and no test can cause one from outside */
-    if (err !== undefined) {
-      app.log.error({ err }, 'shutting down after an error')
-      await app.close()
-      return
-    }
-    app.log.info({ signal, drainMs }, 'draining: /readyz answers 503, requests are still served')
+    /* c8 ignore next: only an uncaught exception takes this branch, and no test can cause one from outside */
+    if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
+    else app.log.info({ signal, drainMs }, 'draining: /readyz answers 503, requests are still served')
     await drainThenClose(app, drainMs)
   })
   await app.listen({ port: config.port, host: config.host })

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os'
 import fp from 'fastify-plugin'
 import { Counter } from 'prom-client'
+import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from './config/defaults.js'
+import { StoreUnavailableError, withRetryAfter } from './errors.js'
 import { auditEntryOf } from './audit/audit-entry.js'
 import type { AuditStore } from './audit/audit-store.js'
 import { MemoryAuditStore } from './audit/memory-audit-store.js'
@@ -9,9 +11,12 @@ import { RedisAuditStore } from './audit/redis-audit-store.js'
 export type { AuditStore } from './audit/audit-store.js'
 export type { AuditEntry, AuditPage, AuditQuery, StoredAuditEntry } from './audit/audit-entry.js'
 
+/** The trail as routes read it; entries are only ever added through revocation events. */
+export type AuditTrail = Pick<AuditStore, 'backend' | 'query'>
+
 declare module 'fastify' {
   interface FastifyInstance {
-    audit: AuditStore
+    audit: AuditTrail
   }
 }
 
@@ -46,5 +51,16 @@ export default fp(async function auditPlugin (fastify) {
       fastify.log.error({ err, request_id: entry.request_id }, 'audit entry not stored; the revocation stands')
     }
   })
-  fastify.decorate('audit', store)
+  fastify.decorate('audit', {
+    backend: store.backend,
+    /** A trail that cannot be read answers 503 with Retry-After, like the revocation store. */
+    async query (query) {
+      try {
+        return await store.query(query)
+      } catch (err) {
+        fastify.log.error({ err }, 'audit trail unavailable')
+        throw withRetryAfter(new StoreUnavailableError(), STORE_UNAVAILABLE_RETRY_AFTER_SECONDS)
+      }
+    }
+  } satisfies AuditTrail)
 }, { name: 'gateway-audit', fastify: '5.x', dependencies: ['gateway-config', 'gateway-redis', 'gateway-metrics', 'gateway-authentication'] })

@@ -1,9 +1,10 @@
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
+import { DOCS_PATH } from './config/docs-path.js'
 
 /** The paths of the docs page and its document: gateway.ts keeps them from the upstreams. */
-export const DOCS_PATHS = ['/docs']
+export const DOCS_PATHS = [DOCS_PATH]
 
 /** The tags that group the gateway's own routes; only tagged routes are documented (not the proxied ones). */
 const TAGS = [
@@ -43,6 +44,6 @@ export default fp(async function docsPlugin (fastify) {
   await fastify.register(async function docsPage (scope) {
     // The page and its assets are public: no token check, not counted as proxied requests.
     scope.addHook('onRoute', (route) => { route.config = { ...route.config, revocationCheck: false } })
-    await scope.register(fastifySwaggerUi, { routePrefix: '/docs' })
+    await scope.register(fastifySwaggerUi, { routePrefix: DOCS_PATH })
   })
 }, { name: 'gateway-docs', fastify: '5.x', dependencies: ['gateway-config'] })

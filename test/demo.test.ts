@@ -11,6 +11,9 @@ t.test('the demo tells the story: forwarded, revoked, refused, public, then hand
   t.same([...output.matchAll(/-> (\d{3}) /g)].map((m) => m[1]), ['200', '200', '401', '200'])
   t.match(output, /hello demo-user/)
   t.match(output, /Token revoked/)
+  const docs = /(http:\/\/\S+\/docs)$/m.exec(output)?.[1] as string
+  t.ok(docs, 'the docs page URL is printed')
+  t.equal((await fetch(docs)).status, 200, 'and it serves the docs page')
 
   const token = /export TOKEN=(\S+)/.exec(output)?.[1] as string
   const admin = /export ADMIN=(\S+)/.exec(output)?.[1] as string

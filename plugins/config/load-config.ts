@@ -1,5 +1,6 @@
 import envSchemaCheck from 'env-schema'
 import { ConfigError } from './config-error.js'
+import { refuseUpstreamsUnderDocs } from './docs-path.js'
 import { envSchema, type CheckedEnv } from './env-schema.js'
 import { parseCors, type CorsSettings } from './parse-cors.js'
 import { parseDurationMs } from './parse-duration.js'
@@ -55,6 +56,7 @@ export function loadConfig (env: Environment = process.env): GatewayConfig {
   const checked = checkTypes(env)
   const userIdHeader = parseUserIdHeader(checked.USER_ID_HEADER)
   const upstreams = parseUpstreams(checked.UPSTREAMS, userIdHeader)
+  if (checked.DOCS_ENABLED) refuseUpstreamsUnderDocs(upstreams)
   return {
     port: checked.PORT,
     host: checked.HOST,

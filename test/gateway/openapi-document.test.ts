@@ -72,8 +72,10 @@ t.test('/docs and /docs/json are public, never rate limited, never proxied', asy
   t.equal(upstream.received.length, before, 'the upstream at / saw none of them')
 })
 
-t.test('DOCS_ENABLED=false: neither the page nor the document is served', async (t) => {
+t.test('DOCS_ENABLED=false: neither the page nor the document is served; /docs is left to the upstreams', async (t) => {
   const app = await startGateway(t, upstream.url, { DOCS_ENABLED: 'false' })
+  const viaUpstream = await startGateway(t, upstream.url, { DOCS_ENABLED: 'false', UPSTREAMS: `/docs=${upstream.url}`, PUBLIC_PATHS: '/docs' })
+  t.equal((await viaUpstream.inject('/docs/json')).headers['x-upstream'], 'yes', 'an upstream at /docs is reached')
   for (const url of ['/docs/json', '/docs']) {
     const res = await app.inject(url)
     // Like any path no route serves: refused (no token), never answered with the docs.

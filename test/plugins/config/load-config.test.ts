@@ -42,7 +42,11 @@ t.test('with only a secret and an upstream set, every other setting takes its do
     cors: null,
     rolesClaim: 'roles',
     upstreamCooldownMs: 10_000,
-    trustRequestId: false
+    trustRequestId: false,
+    audit: { retentionDays: 90, memoryLimit: 10_000 },
+    introspectionTokens: [],
+    docsEnabled: true,
+    shutdown: { drainMs: 5_000, timeoutMs: 30_000 }
   })
 })
 

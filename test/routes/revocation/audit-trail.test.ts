@@ -186,3 +186,19 @@ t.test('when the audit append fails, the revocation stands, answers 200, is logg
   t.match(logs().find((log) => log.msg === 'revocation'), { request_id: res.headers['x-request-id'] }, 'the log line is still written')
   t.match((await app.inject('/metrics')).body, /^gateway_audit_failures_total 1$/m)
 })
+
+t.test('with Redis down, the admin routes that read it answer 503 with Retry-After, never a partial answer', async (t) => {
+  const { startRedisServer } = await import('../../helpers/redis-server.js')
+  const down = await startRedisServer()
+  t.teardown(async () => await down.stop())
+  // The mirror still admits the admin for REVOCATION_MAX_STALENESS; the reads go to Redis.
+  const { app } = await gatewayWithLogs(t, { REDIS_URL: down.url, REVOCATION_TIMEOUT_MS: '100' })
+  await down.stop()
+  const admin = signToken({ sub: 'sec', roles: ['admin'] })
+  for (const url of [`${PREFIX}/admin/users/alice`, `${PREFIX}/admin/audit`]) {
+    const res = await app.inject({ url, headers: bearer(admin) })
+    t.equal(res.statusCode, 503, url)
+    t.equal(res.json().code, 'GW_ERR_STORE_UNAVAILABLE')
+    t.equal(res.headers['retry-after'], '5')
+  }
+})
