@@ -5,7 +5,7 @@ import { envSchema, type CheckedEnv } from './env-schema.js'
 import { parseCors, type CorsSettings } from './parse-cors.js'
 import { parseDurationMs } from './parse-duration.js'
 import { parseJwtSettings, type JwtSettings } from './parse-jwt-settings.js'
-import { parseList } from './parse-list.js'
+import { parseIntrospectionTokens } from './parse-introspection-tokens.js'
 import { parsePublicPaths } from './parse-public-paths.js'
 import { parseRedisSettings, type RedisSettings } from './parse-redis-settings.js'
 import { parseTrustProxy } from './parse-trust-proxy.js'
@@ -88,7 +88,7 @@ export function loadConfig (env: Environment = process.env): GatewayConfig {
     upstreamCooldownMs: checked.UPSTREAM_COOLDOWN_MS,
     trustRequestId: checked.TRUST_REQUEST_ID,
     audit: { retentionDays: checked.AUDIT_RETENTION_DAYS, memoryLimit: checked.AUDIT_MEMORY_LIMIT },
-    introspectionTokens: parseList(checked.INTROSPECTION_TOKENS),
+    introspectionTokens: parseIntrospectionTokens(checked.INTROSPECTION_TOKENS),
     docsEnabled: checked.DOCS_ENABLED,
     shutdown: { drainMs: checked.SHUTDOWN_DRAIN_MS, timeoutMs: checked.SHUTDOWN_TIMEOUT_MS }
   }

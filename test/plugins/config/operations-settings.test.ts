@@ -15,13 +15,13 @@ t.test('set, each is read', async (t) => {
   const config = load({
     AUDIT_RETENTION_DAYS: '7',
     AUDIT_MEMORY_LIMIT: '50',
-    INTROSPECTION_TOKENS: ' one , two ,,',
+    INTROSPECTION_TOKENS: ' service-one-secret-0001 , service-two-secret-0002 ,,',
     DOCS_ENABLED: 'false',
     SHUTDOWN_DRAIN_MS: '0',
     SHUTDOWN_TIMEOUT_MS: '1000'
   })
   t.same(config.audit, { retentionDays: 7, memoryLimit: 50 })
-  t.same(config.introspectionTokens, ['one', 'two'])
+  t.same(config.introspectionTokens, ['service-one-secret-0001', 'service-two-secret-0002'])
   t.equal(config.docsEnabled, false)
   t.same(config.shutdown, { drainMs: 0, timeoutMs: 1000 })
 })
@@ -32,6 +32,9 @@ t.test('bad values are refused, naming the variable', async (t) => {
   refuses(t, { DOCS_ENABLED: 'maybe' }, 'DOCS_ENABLED')
   refuses(t, { SHUTDOWN_DRAIN_MS: '-1' }, 'SHUTDOWN_DRAIN_MS')
   refuses(t, { SHUTDOWN_TIMEOUT_MS: '0' }, 'SHUTDOWN_TIMEOUT_MS')
+  t.match(refuses(t, { INTROSPECTION_TOKENS: 'service-one-secret-0001,short' }, 'INTROSPECTION_TOKENS'), /secret 2 must be at least 16 characters/)
+  const message = refuses(t, { INTROSPECTION_TOKENS: 'has spaces in the secret' }, 'INTROSPECTION_TOKENS')
+  t.notMatch(message, /has spaces/, 'the secret is not printed')
 })
 
 t.test('with DOCS_ENABLED, an upstream at or under /docs is refused, naming it; without, it is taken', async (t) => {

@@ -10,7 +10,7 @@ import { startUpstream } from '../../helpers/upstream.js'
 // also learn why the gateway refuses it.
 
 const PREFIX = '/api/v1/auth'
-const SERVICE_SECRET = 'service-secret-1'
+const SERVICE_SECRET = 'service-secret-0000001'
 const upstream = await startUpstream()
 t.teardown(upstream.close)
 const { stores, redis } = await allStores(t)
@@ -19,7 +19,7 @@ const form = (token: string): string => new URLSearchParams({ token, token_type_
 
 for (const store of stores) {
   t.test(`on the ${store.name} store`, async (t) => {
-    const app = await startGateway(t, upstream.url, { ...store.env, INTROSPECTION_TOKENS: `other-secret, ${SERVICE_SECRET}`, JWT_AUDIENCE: 'orders', REVOKE_RATE_LIMIT_MAX: '1000' })
+    const app = await startGateway(t, upstream.url, { ...store.env, INTROSPECTION_TOKENS: `other-service-secret-01, ${SERVICE_SECRET}`, JWT_AUDIENCE: 'orders', REVOKE_RATE_LIMIT_MAX: '1000' })
     const admin = signToken({ sub: `admin-${randomUUID()}`, roles: ['admin'], aud: 'orders' })
     const asService = async (token: string) => await app.inject({
       method: 'POST', url: `${PREFIX}/introspect`, headers: { authorization: `Bearer ${SERVICE_SECRET}`, 'content-type': 'application/x-www-form-urlencoded' }, payload: form(token)
