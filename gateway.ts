@@ -7,7 +7,10 @@ import authentication from './plugins/authentication.js'
 import configPlugin from './plugins/config.js'
 import { REQUEST_TIMEOUT_CHECK_INTERVAL_MS } from './plugins/config/defaults.js'
 import { loadConfig, type GatewayConfig } from './plugins/config/load-config.js'
+import audit from './plugins/audit.js'
 import cors from './plugins/cors.js'
+import docs, { DOCS_PATHS } from './plugins/docs.js'
+import drain, { drainThenClose } from './plugins/drain.js'
 import errorHandler from './plugins/error-handler.js'
 import { errorBody } from './plugins/error-handler/error-body.js'
 import { answerClientError } from './plugins/error-handler/client-errors.js'
@@ -41,9 +44,13 @@ export default async function gateway (fastify: FastifyInstance, { config }: Gat
   await fastify.register(webSocketTokenQuery)
   await fastify.register(authentication)
   await fastify.register(liveConnections)
+  await fastify.register(audit)
+  await fastify.register(drain)
+  // Before the routes, so that the OpenAPI document sees them.
+  await fastify.register(docs)
   // The gateway's own routes are served or refused here, never forwarded, even where an
   // upstream's prefix covers them.
-  await fastify.register(proxy, { ownPaths: [...REVOCATION_PATHS.map((path) => `${config.routesPrefix}${path}`), ...HEALTH_PATHS] })
+  await fastify.register(proxy, { ownPaths: [...REVOCATION_PATHS.map((path) => `${config.routesPrefix}${path}`), ...HEALTH_PATHS, ...(config.docsEnabled ? DOCS_PATHS : [])] })
   await fastify.register(revocationRoutes, { prefix: config.routesPrefix })
   await fastify.register(healthRoutes)
 }
@@ -113,11 +120,13 @@ async function start (): Promise<void> {
     process.stderr.write(`jwt-revocation-gateway: cannot start: ${(err as Error).message}\n`)
     process.exit(1)
   }
-  closeWithGrace({ delay: 10_000 }, async ({ err, signal }) => {
+  const { drainMs, timeoutMs } = config.shutdown
+  // Past the drain and SHUTDOWN_TIMEOUT_MS, close-with-grace exits (code 1) whatever is still running.
+  closeWithGrace({ delay: drainMs + timeoutMs }, async ({ err, signal }) => {
     /* c8 ignore next: only an uncaught exception takes this branch, and no test can cause one from outside */
     if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
-    else app.log.info({ signal }, 'shutting down')
-    await app.close()
+    else app.log.info({ signal, drainMs }, 'draining: /readyz answers 503, requests are still served')
+    await drainThenClose(app, drainMs)
   })
   await app.listen({ port: config.port, host: config.host })
 }

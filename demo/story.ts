@@ -88,7 +88,13 @@ export async function runDemo (port: number, log: (text: string) => void): Promi
   An admin token (roles: ["admin"]) revokes every token of a user, "log out everywhere":
 
     export ADMIN=${admin}
-  ${lines([[`curl -X POST -H "Authorization: Bearer $ADMIN" ${auth}/admin/revoke-user/you`, 'every token of "you"']])}
+  ${lines([
+    [`curl -X POST -H "Authorization: Bearer $ADMIN" ${auth}/admin/revoke-user/you`, 'every token of "you"'],
+    [`curl -H "Authorization: Bearer $ADMIN" ${auth}/admin/audit`, 'who revoked what, when, why'],
+    [`curl -H "Authorization: Bearer $ADMIN" -d "token=$TOKEN" ${auth}/introspect`, 'why is this token refused?']
+  ])}
+
+  Every route of the gateway, documented and tried from the browser: ${base}/docs
 
   Press Ctrl-C to stop.`)
 

@@ -23,6 +23,9 @@ t.test('the demo tells the story: forwarded, revoked, refused, public, a WebSock
   t.equal(echo.toString(), 'anonymous said: hi', 'a public WebSocket reaches the upstream without a user')
   anonymous.close()
   await once(anonymous, 'close')
+  const docs = /(http:\/\/\S+\/docs)$/m.exec(output)?.[1] as string
+  t.ok(docs, 'the docs page URL is printed')
+  t.equal((await fetch(docs)).status, 200, 'and it serves the docs page')
 
   const token = /export TOKEN=(\S+)/.exec(output)?.[1] as string
   const admin = /export ADMIN=(\S+)/.exec(output)?.[1] as string

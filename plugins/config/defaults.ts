@@ -137,3 +137,18 @@ export const MAX_REQUEST_ID_LENGTH = 128
 export const DEFAULT_LIVE_STREAM_AFTER_MS = 1_000
 /** LIVE_CONNECTION_EXPIRY unset: a live connection is closed when its token expires (plus JWT_CLOCK_TOLERANCE). */
 export const DEFAULT_LIVE_CONNECTION_EXPIRY = 'close'
+/** AUDIT_RETENTION_DAYS unset: the Redis Stream `revocation_audit` keeps 90 days, long enough for an incident review. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90
+/** AUDIT_MEMORY_LIMIT unset: without Redis, the last 10000 audit entries are kept in memory (a few MB at most). */
+export const DEFAULT_AUDIT_MEMORY_LIMIT = 10_000
+/** DOCS_ENABLED unset: the OpenAPI document (/docs/json) and its page (/docs) are served. */
+export const DEFAULT_DOCS_ENABLED = true
+/**
+ * SHUTDOWN_DRAIN_MS unset: on SIGTERM or SIGINT, /readyz answers 503 and the gateway keeps serving
+ * for 5 s, long enough for a load balancer probing every few seconds to take it out.
+ */
+export const DEFAULT_SHUTDOWN_DRAIN_MS = 5_000
+/** SHUTDOWN_TIMEOUT_MS unset: after the drain, requests in flight get 30 s to finish before the process exits anyway. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000
+/** The introspection route is asked by services on every request they see: a wider limit than the revoke routes. */
+export const INTROSPECT_RATE_LIMIT_MAX = 600

@@ -70,7 +70,13 @@ export const envSchema = {
     // A query parameter name as browsers send it unencoded; unset: handshakes read Authorization only.
     WEBSOCKET_TOKEN_QUERY: { type: 'string', pattern: '^[A-Za-z0-9._~-]+$' },
     LIVE_STREAM_AFTER_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_LIVE_STREAM_AFTER_MS },
-    LIVE_CONNECTION_EXPIRY: { type: 'string', enum: ['close', 'keep'], default: defaults.DEFAULT_LIVE_CONNECTION_EXPIRY }
+    LIVE_CONNECTION_EXPIRY: { type: 'string', enum: ['close', 'keep'], default: defaults.DEFAULT_LIVE_CONNECTION_EXPIRY },
+    AUDIT_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 3650, default: defaults.DEFAULT_AUDIT_RETENTION_DAYS },
+    AUDIT_MEMORY_LIMIT: { type: 'integer', minimum: 1, maximum: 10_000_000, default: defaults.DEFAULT_AUDIT_MEMORY_LIMIT },
+    INTROSPECTION_TOKENS: { type: 'string' },
+    DOCS_ENABLED: { type: 'boolean', default: defaults.DEFAULT_DOCS_ENABLED },
+    SHUTDOWN_DRAIN_MS: { type: 'integer', minimum: 0, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_SHUTDOWN_DRAIN_MS },
+    SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_SHUTDOWN_TIMEOUT_MS }
   }
 } as const
 
@@ -132,4 +138,10 @@ export interface CheckedEnv {
   WEBSOCKET_TOKEN_QUERY?: string
   LIVE_STREAM_AFTER_MS: number
   LIVE_CONNECTION_EXPIRY: 'close' | 'keep'
+  AUDIT_RETENTION_DAYS: number
+  AUDIT_MEMORY_LIMIT: number
+  INTROSPECTION_TOKENS?: string
+  DOCS_ENABLED: boolean
+  SHUTDOWN_DRAIN_MS: number
+  SHUTDOWN_TIMEOUT_MS: number
 }

@@ -1,9 +1,11 @@
 import envSchemaCheck from 'env-schema'
 import { ConfigError } from './config-error.js'
+import { refuseUpstreamsUnderDocs } from './docs-path.js'
 import { envSchema, type CheckedEnv } from './env-schema.js'
 import { parseCors, type CorsSettings } from './parse-cors.js'
 import { parseDurationMs } from './parse-duration.js'
 import { parseJwtSettings, type JwtSettings } from './parse-jwt-settings.js'
+import { parseIntrospectionTokens } from './parse-introspection-tokens.js'
 import { parsePublicPaths } from './parse-public-paths.js'
 import { parseRedisSettings, type RedisSettings } from './parse-redis-settings.js'
 import { parseTrustProxy } from './parse-trust-proxy.js'
@@ -36,6 +38,13 @@ export interface GatewayConfig {
   upstreamCooldownMs: number
   trustRequestId: boolean
   liveConnections: LiveConnectionSettings
+  /** The audit trail: days kept in Redis, entries kept in memory without Redis. */
+  audit: { retentionDays: number, memoryLimit: number }
+  /** Shared secrets that services present as bearers to POST {prefix}/introspect. */
+  introspectionTokens: string[]
+  docsEnabled: boolean
+  /** SIGTERM/SIGINT: serve this long with /readyz at 503, then give requests in flight at most timeoutMs. */
+  shutdown: { drainMs: number, timeoutMs: number }
 }
 
 /** WebSockets and long streaming responses: how handshakes carry tokens, what counts as live, what expiry does. */
@@ -58,6 +67,7 @@ export function loadConfig (env: Environment = process.env): GatewayConfig {
   const checked = checkTypes(env)
   const userIdHeader = parseUserIdHeader(checked.USER_ID_HEADER)
   const upstreams = parseUpstreams(checked.UPSTREAMS, userIdHeader)
+  if (checked.DOCS_ENABLED) refuseUpstreamsUnderDocs(upstreams)
   return {
     port: checked.PORT,
     host: checked.HOST,
@@ -93,7 +103,11 @@ export function loadConfig (env: Environment = process.env): GatewayConfig {
       tokenQuery: checked.WEBSOCKET_TOKEN_QUERY ?? null,
       streamAfterMs: checked.LIVE_STREAM_AFTER_MS,
       expiry: checked.LIVE_CONNECTION_EXPIRY
-    }
+    },
+    audit: { retentionDays: checked.AUDIT_RETENTION_DAYS, memoryLimit: checked.AUDIT_MEMORY_LIMIT },
+    introspectionTokens: parseIntrospectionTokens(checked.INTROSPECTION_TOKENS),
+    docsEnabled: checked.DOCS_ENABLED,
+    shutdown: { drainMs: checked.SHUTDOWN_DRAIN_MS, timeoutMs: checked.SHUTDOWN_TIMEOUT_MS }
   }
 }
 

@@ -1,5 +1,5 @@
 import { RevocationSet } from './revocation-set.js'
-import { systemClock, type Clock, type RevocationStore } from './store.js'
+import { systemClock, type Clock, type RevocationStore, type UserMarker } from './store.js'
 
 /** How often a step of the sweep of expired entries runs. */
 export const SWEEP_INTERVAL_MS = 1_000
@@ -24,6 +24,10 @@ export class MemoryRevocationStore implements RevocationStore {
 
   async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
     this.set.addMarker(sub, revokedBefore, expiresAt)
+  }
+
+  async userMarker (sub: string): Promise<UserMarker | null> {
+    return this.set.markerOf(sub, this.now())
   }
 
   async ping (): Promise<void> {}

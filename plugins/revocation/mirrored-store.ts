@@ -1,6 +1,6 @@
 import type { RedisRevocationStore } from './redis-store.js'
 import type { RevocationLogFollower } from './revocation-log-follower.js'
-import type { Clock, RevocationStore } from './store.js'
+import type { Clock, RevocationStore, UserMarker } from './store.js'
 
 /**
  * Redis as the durable truth, an in-process mirror for the checks: a request costs no round
@@ -33,6 +33,11 @@ export class MirroredRevocationStore implements RevocationStore {
   async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
     await this.writer.revokeUser(sub, revokedBefore, expiresAt)
     this.follower.applyLocal({ kind: 'user', id: sub, revokedBefore, expiresAt })
+  }
+
+  /** From Redis, the truth, not the mirror: the admin API may ask an instance that is not loaded yet. */
+  async userMarker (sub: string): Promise<UserMarker | null> {
+    return await this.writer.userMarker(sub)
   }
 
   async ping (): Promise<void> {

@@ -7,7 +7,7 @@ import type { EpochWatch } from './redis-epoch.js'
 import { replicasHolding } from './replica-wait.js'
 import { appendToLog, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
 import { withTimeout } from '../shared/with-timeout.js'
-import { systemClock, type Clock, type RevocationStore } from './store.js'
+import { systemClock, type Clock, type RevocationStore, type UserMarker } from './store.js'
 
 export interface RedisStoreOptions {
   /** Longest a command may take before it counts as a failure. @default 250 */
@@ -104,6 +104,15 @@ export class RedisRevocationStore implements RevocationStore {
     const waitMs = Math.max(1, Math.floor(deadline - Date.now() - this.timeoutMs / 2))
     const copies = await replicasHolding(this.writer, key, this.minReplicas, waitMs)
     if (copies < this.minReplicas) throw new Error(`copied to ${copies} of the ${this.minReplicas} replicas required within ${this.timeoutMs} ms`)
+  }
+
+  /** The marker's time as stored and its key's remaining life (PTTL; -1 for a key kept forever, never written by the gateway). */
+  async userMarker (sub: string): Promise<UserMarker | null> {
+    const key = userMarkerKey(sub)
+    const [value, ttlMs] = await this.bounded(Promise.all([this.client.get(key), this.client.pttl(key)]))
+    if (value === null) return null
+    const expiresAt = ttlMs < 0 ? Number.POSITIVE_INFINITY : this.now() + ttlMs / 1000
+    return { revokedBefore: markerTime(value), expiresAt }
   }
 
   /** False while Redis is known to have lost revocations nobody wrote back (strict mode). */

@@ -12,9 +12,30 @@ export interface RevocationApplied {
   origin: 'local' | 'log'
   /** Milliseconds from the revocation being written to Redis to it being applied here (`log` only). */
   lagMs?: number
+  /** Who made it, why and on what (`local` only, when the caller of the revocation service said). */
+  context?: RevocationContext
 }
 
-export type RevocationListener = (event: RevocationApplied) => void
+/**
+ * What the route that revoked knows and the audit trail records. Every route that revokes passes
+ * one to the revocation service, so it is audited without hooking into the route.
+ */
+export interface RevocationContext {
+  /** `revoke-token`, `revoke-user`, or the action of a route added later (`revoke-session`, ...). */
+  action: string
+  /** `user` is the user key (see user-key.ts); `jti` the token id it is revoked under. */
+  target: { jti?: string, user?: string, session?: string }
+  /** `sub` is the caller's user key; `ip` as Fastify reads it (TRUST_PROXY). */
+  actor: { sub: string, ip: string, admin: boolean }
+  reason?: string
+  requestId: string
+}
+
+/**
+ * A listener may return a promise (the audit trail's append): the revocation service waits for it
+ * before its route answers, so what the route stored can be read back at once.
+ */
+export type RevocationListener = (event: RevocationApplied) => void | Promise<void>
 
 /**
  * The one place revocations are announced on an instance: each consumer subscribes here instead
@@ -31,14 +52,20 @@ export class RevocationEvents {
     return () => { this.listeners.delete(listener) }
   }
 
-  /** Calls every listener; one that throws never keeps the others from hearing it. */
-  emit (event: RevocationApplied): void {
+  /**
+   * Calls every listener; one that throws or rejects never keeps the others from hearing it.
+   * Returns a promise only when a listener returned one, settled when all of them are.
+   */
+  emit (event: RevocationApplied): void | Promise<void> {
+    let pending: Array<Promise<void>> | undefined
     for (const listener of this.listeners) {
       try {
-        listener(event)
+        const answer = listener(event)
+        if (answer instanceof Promise) (pending ??= []).push(answer.catch(this.onListenerError))
       } catch (err) {
         this.onListenerError(err)
       }
     }
+    if (pending !== undefined) return Promise.all(pending).then(() => {})
   }
 }

@@ -6,8 +6,8 @@ import { LOG_REPEAT_INTERVAL_MS, STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '.
 import { throttledLog } from '../shared/throttled-log.js'
 import { lifetimeProblem, type LifetimeClaims, type LifetimeRules } from './lifetime-claims.js'
 import { tokenTypeProblem } from './token-type.js'
-import { RevocationEvents } from './revocation-events.js'
-import type { Clock, RevocationStore } from './store.js'
+import { RevocationEvents, type RevocationContext } from './revocation-events.js'
+import type { Clock, RevocationStore, UserMarker } from './store.js'
 import { tokenIdOf } from './token-id.js'
 import { userKeys } from './user-key.js'
 
@@ -99,10 +99,20 @@ export function createRevocationService (options: RevocationServiceOptions) {
     return false
   }
 
-  async function revokeToken (token: VerifiedToken): Promise<void> {
-    const expiresAt = token.exp + options.clockToleranceSeconds
-    await stored(store.revokeToken(token.id, expiresAt))
-    events.emit({ revocation: { kind: 'token', id: token.id, expiresAt }, origin: 'local' })
+  async function revokeToken (token: VerifiedToken, context?: RevocationContext): Promise<void> {
+    await revokeTokenId(token.id, token.exp, context)
+  }
+
+  /**
+   * Revokes a token known only by its id (an admin read it from a log): until `exp` when given,
+   * else for the longest lifetime a token may have, so whatever token carries it has expired by then.
+   */
+  async function revokeTokenId (tokenId: string, exp: number | undefined, context?: RevocationContext): Promise<{ expiresAt: number }> {
+    const expiresAt = (exp ?? Math.ceil(clock()) + options.maxTokenTtlSeconds) + options.clockToleranceSeconds
+    await stored(store.revokeToken(tokenId, expiresAt))
+    // Stored first, announced next: an audit append that fails cannot undo the revocation.
+    await events.emit({ revocation: { kind: 'token', id: tokenId, expiresAt }, origin: 'local', ...(context !== undefined && { context }) })
+    return { expiresAt }
   }
 
   /**
@@ -120,17 +130,40 @@ export function createRevocationService (options: RevocationServiceOptions) {
    * second, and tokens from an issuer whose clock runs ahead by up to the tolerance (their iat is
    * accepted up to now + tolerance). The marker lives until the last token it covers has expired.
    */
-  async function revokeUser (userKey: string): Promise<{ revokedBefore: number }> {
+  async function revokeUser (userKey: string, context?: RevocationContext): Promise<{ revokedBefore: number }> {
     const revokedBefore = Math.floor(clock()) + options.clockToleranceSeconds
     // One second more: an iat is floored into its second, its exp is not.
     const expiresAt = revokedBefore + 1 + options.maxTokenTtlSeconds + options.clockToleranceSeconds
     await stored(store.revokeUser(userKey, revokedBefore, expiresAt))
-    events.emit({ revocation: { kind: 'user', id: userKey, revokedBefore, expiresAt }, origin: 'local' })
+    await events.emit({ revocation: { kind: 'user', id: userKey, revokedBefore, expiresAt }, origin: 'local', ...(context !== undefined && { context }) })
     return { revokedBefore }
   }
 
   async function isRevoked (token: VerifiedToken): Promise<boolean> {
     return await store.isRevoked(token.id, token.userKey, token.iat)
+  }
+
+  /**
+   * Why a token is refused, for introspection: `revoked` when its own id is, `revoked-all` when
+   * only its user's marker covers it, null when neither. Asking with an iat no marker covers
+   * tells the id apart from the marker within the one store contract.
+   */
+  async function revocationOf (token: VerifiedToken): Promise<'revoked' | 'revoked-all' | null> {
+    try {
+      if (!await isRevoked(token)) return null
+      return await store.isRevoked(token.id, token.userKey, Number.MAX_SAFE_INTEGER) ? 'revoked' : 'revoked-all'
+    } catch (err) {
+      throw unavailable(err)
+    }
+  }
+
+  /** A user's revoke-all marker, or null (none, or expired). */
+  async function userMarker (userKey: string): Promise<UserMarker | null> {
+    try {
+      return await store.userMarker(userKey)
+    } catch (err) {
+      throw unavailable(err)
+    }
   }
 
   /** One failed ping must not take an instance whose mirror rides out a Redis restart out of service. */
@@ -158,7 +191,10 @@ export function createRevocationService (options: RevocationServiceOptions) {
     verifyToken,
     ensureNotRevoked,
     revokeToken,
+    revokeTokenId,
     revokeUser,
+    revocationOf,
+    userMarker,
     userKeyFor,
     isRevoked,
     status,

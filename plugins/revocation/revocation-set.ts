@@ -26,6 +26,12 @@ export class RevocationSet {
     return marker !== undefined && marker.expiresAt > now && iat <= marker.revokedBefore
   }
 
+  /** The user's marker while it lives, else null. */
+  markerOf (sub: string, now: number): { revokedBefore: number, expiresAt: number } | null {
+    const marker = this.markers.get(sub)
+    return marker !== undefined && marker.expiresAt > now ? { ...marker } : null
+  }
+
   /** A revocation only ever lives longer: adding it again never shortens it. */
   addToken (tokenId: string, expiresAt: number): void {
     const expiry = compact(expiresAt)

@@ -15,6 +15,11 @@ export interface RevocationStore {
   revokeToken (tokenId: string, expiresAt: number): Promise<void>
   /** Records that every token of `sub` issued at or before `revokedBefore` is revoked, until `expiresAt`. */
   revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void>
+  /**
+   * The user's revoke-all marker while it lives, else null; for the admin API (one round trip with
+   * Redis). Rejects when the store cannot answer.
+   */
+  userMarker (sub: string): Promise<UserMarker | null>
   /** Resolves when the store can be reached. */
   ping (): Promise<void>
   /** False while the store cannot answer checks (a mirror loading or stale, Redis known to have lost data). @default true */
@@ -31,6 +36,9 @@ export interface RevocationStore {
   /** Seconds since a mirror last heard from Redis, for metrics; null before its first load. */
   readonly stalenessSeconds?: number | null
 }
+
+/** A revoke-all marker: every token of the user issued at or before `revokedBefore` is revoked until `expiresAt` (epoch seconds). */
+export interface UserMarker { revokedBefore: number, expiresAt: number }
 
 /** Seconds since the epoch; stores take a clock so that tests can move time. */
 export type Clock = () => number

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import { NotAdminError, withBearerChallenge } from '../../plugins/errors.js'
 import type { VerifiedToken } from '../../plugins/revocation.js'
+import { errorResponses, GUARDED_ERRORS } from '../../plugins/error-handler/error-schema.js'
 import type { RevocationRouteOptions } from './index.js'
-import { revokeAllOf } from './revoke-all-of.js'
+import { allRevokedSchema, revokeAllOf } from './revoke-all-of.js'
+import { reasonOnlyBody, revocationContext } from './revocation-context.js'
 
 /** The longest user id the route takes, in characters. */
 export const MAX_USER_ID_LENGTH = 512
@@ -12,7 +14,18 @@ export const MAX_USER_ID_LENGTH = 512
  */
 export const MAX_ENCODED_USER_ID_LENGTH = MAX_USER_ID_LENGTH * 12
 
-interface AdminRevokeUser { Params: { userId: string }, Querystring: { issuer?: string } }
+interface AdminRevokeUser { Params: { userId: string }, Querystring: { issuer?: string }, Body: { reason?: string } | undefined }
+
+/** The user id in the path and the issuer whose sub it is, as both admin user routes take them. */
+export const userIdParams = {
+  type: 'object',
+  properties: { userId: { type: 'string', minLength: 1, maxLength: MAX_USER_ID_LENGTH, description: 'The user\'s sub' } },
+  required: ['userId']
+} as const
+export const issuerQuery = {
+  type: 'object',
+  properties: { issuer: { type: 'string', minLength: 1, maxLength: 2048, description: 'With several JWT_ISSUERs, whose sub it is (default: the first)' } }
+} as const
 
 /**
  * POST /admin/revoke-user/:userId[?issuer=...]: a security team revokes every token of a user
@@ -24,8 +37,13 @@ export default async function adminRevokeUser (fastify: FastifyInstance, { guard
     // A caller without the admin claim gets 403: that counts per IP, not against its user.
     ...guarded('admin-revoke-user', (_request, caller) => isAdmin(caller.payload) ? `sub:${caller.userKey}` : null),
     schema: {
-      params: { type: 'object', properties: { userId: { type: 'string', minLength: 1, maxLength: MAX_USER_ID_LENGTH } } },
-      querystring: { type: 'object', properties: { issuer: { type: 'string', minLength: 1, maxLength: 2048 } } }
+      tags: ['admin'],
+      summary: 'Revoke every token of a user issued up to now (admin claim)',
+      security: [{ bearer: [] }],
+      params: userIdParams,
+      querystring: issuerQuery,
+      body: reasonOnlyBody,
+      response: { 200: allRevokedSchema, ...errorResponses(...GUARDED_ERRORS, 403) }
     }
   }, async function revokeUserAsAdmin (request) {
     const caller = request.verifiedToken as VerifiedToken
@@ -33,6 +51,8 @@ export default async function adminRevokeUser (fastify: FastifyInstance, { guard
       throw withBearerChallenge(new NotAdminError(), 'insufficient_scope', 'the admin claim is required')
     }
     const { userId } = request.params
-    return await revokeAllOf(fastify, request, fastify.revocation.userKeyFor(userId, request.query.issuer), userId)
+    const userKey = fastify.revocation.userKeyFor(userId, request.query.issuer)
+    const context = revocationContext(request, isAdmin, 'revoke-user', { user: userKey }, request.body?.reason)
+    return await revokeAllOf(fastify, request, userKey, userId, context)
   })
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { errorResponses } from '../../plugins/error-handler/error-schema.js'
 import { STATUS_RATE_LIMIT_MAX } from '../../plugins/config/defaults.js'
 
 /**
@@ -7,8 +8,23 @@ import { STATUS_RATE_LIMIT_MAX } from '../../plugins/config/defaults.js'
  */
 export default async function revocationStatus (fastify: FastifyInstance): Promise<void> {
   const topology = fastify.config.redis === null ? {} : { topology: fastify.config.redis.topology }
+  const statusSchema = {
+    type: 'object',
+    properties: {
+      service: { type: 'string', const: 'token_revocation' },
+      status: { type: 'string', enum: ['healthy', 'unhealthy'] },
+      backend: { type: 'string', enum: ['redis', 'memory'] },
+      topology: { type: 'string', enum: ['standalone', 'sentinel', 'cluster'], description: 'How Redis is deployed; absent with the embedded store' }
+    },
+    required: ['service', 'status', 'backend']
+  } as const
   fastify.get('/revocation-status', {
     config: { revocationCheck: false },
+    schema: {
+      tags: ['health'],
+      summary: 'Public health of the revocation store',
+      response: { 200: { description: 'The store answers', ...statusSchema }, 503: { description: 'The store does not answer', ...statusSchema }, ...errorResponses(429) }
+    },
     onRequest: fastify.rateLimit({ max: STATUS_RATE_LIMIT_MAX, timeWindow: 60_000, keyGenerator: (request) => `revocation-status:ip:${request.ip}` })
   }, async function reportStatus (_request, reply) {
     const { backend, healthy } = await fastify.revocation.status()

@@ -2,9 +2,19 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { BodyTokenInvalidError, NotYourTokenError, withBearerChallenge } from '../../plugins/errors.js'
 import type { VerifiedToken } from '../../plugins/revocation.js'
 import { MAX_TOKEN_LENGTH } from '../../plugins/revocation/bearer-token.js'
+import { errorResponses, GUARDED_ERRORS } from '../../plugins/error-handler/error-schema.js'
 import type { RevocationRouteOptions } from './index.js'
+import { reasonProperty, revocationContext } from './revocation-context.js'
 
-interface RevokeBody { token?: string }
+/** The answer of both token revocation routes (/revoke and /admin/revoke-token). */
+export const tokenRevokedSchema = {
+  description: 'The token is revoked until it expires',
+  type: 'object',
+  properties: { message: { type: 'string', const: 'Token revoked successfully' }, jti: { type: 'string', description: 'The id it is revoked under' } },
+  required: ['message', 'jti']
+} as const
+
+interface RevokeBody { token?: string, reason?: string }
 
 /**
  * POST /revoke: revokes the presented token (log out), or the token given in the body (a
@@ -15,11 +25,18 @@ export default async function revoke (fastify: FastifyInstance, { guarded, isAdm
     ...guarded('revoke', bucketOfCall),
     bodyLimit: 2 * MAX_TOKEN_LENGTH,
     schema: {
+      tags: ['revocation'],
+      summary: 'Revoke the presented token (log out), or a token of one\'s own given in the body',
+      security: [{ bearer: [] }],
       body: {
         type: ['object', 'null'],
-        properties: { token: { type: 'string', minLength: 1, maxLength: MAX_TOKEN_LENGTH } },
+        properties: {
+          token: { type: 'string', minLength: 1, maxLength: MAX_TOKEN_LENGTH, description: 'Another token to revoke: the caller\'s own, or anyone\'s for an admin' },
+          reason: reasonProperty
+        },
         additionalProperties: false
-      }
+      },
+      response: { 200: tokenRevokedSchema, ...errorResponses(...GUARDED_ERRORS, 403) }
     }
   }, async function revokeToken (request) {
     const caller = request.verifiedToken as VerifiedToken
@@ -27,7 +44,7 @@ export default async function revoke (fastify: FastifyInstance, { guarded, isAdm
     if (target.userKey !== caller.userKey && !isAdmin(caller.payload)) {
       throw withBearerChallenge(new NotYourTokenError(), 'insufficient_scope', 'only an admin may revoke another user\'s token')
     }
-    await fastify.revocation.revokeToken(target)
+    await fastify.revocation.revokeToken(target, revocationContext(request, isAdmin, 'revoke-token', { jti: target.id, user: target.userKey }, request.body?.reason))
     fastify.metrics.revocations.inc({ kind: 'token' })
     request.log.info({ tokenId: target.id, user: target.userKey, by: caller.userKey }, 'token revoked')
     return { message: 'Token revoked successfully', jti: target.id }

@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
 import t from 'tap'
+import { launchBrowser, SCREENSHOTS } from '../helpers/browser.js'
 import { startGateway } from '../helpers/gateway.js'
 import { bearer, signToken } from '../helpers/tokens.js'
 import { startUpstream } from '../helpers/upstream.js'
@@ -12,11 +12,6 @@ import { startUpstream } from '../helpers/upstream.js'
 // A browser app on one loopback origin calls the gateway on another, the way a single-page app
 // calls an API: a protected path with a bearer token, then POST .../revoke (its logout button).
 
-const CHROMIUM = '/usr/bin/chromium'
-// The network is closed: without these, Chromium keeps trying to reach Google's services.
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync']
-const SCREENSHOTS = join(process.cwd(), '.tap', 'screenshots')
 
 /** The page: two fetch calls, their answers (or the browser's refusal) written into #result. */
 function appPage (gateway: string, token: string): string {
@@ -57,9 +52,7 @@ await new Promise((resolve) => pageServer.once('listening', resolve))
 const pageOrigin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`
 t.teardown(async () => { pageServer.closeAllConnections(); await new Promise((resolve) => pageServer.close(resolve)) })
 
-const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS })
-t.teardown(async () => { await browser.close() })
-mkdirSync(SCREENSHOTS, { recursive: true })
+const browser: Browser = await launchBrowser(t)
 
 /** Runs the page against a gateway allowing `corsOrigins`; returns what the page wrote. */
 async function runPage (t: { teardown: (fn: () => Promise<unknown>) => void }, corsOrigins: string, screenshot: string): Promise<{ text: string, token: string, app: FastifyInstance }> {

@@ -28,7 +28,8 @@ const GOOD = { aud: 'orders-api', scope: 'orders:read orders:write profile' }
 
 for (const store of stores) {
   t.test(`on the ${store.name} store`, async (t) => {
-    const app = await startGateway(t, orders.url, { ...store.env, UPSTREAMS, ROLES_CLAIM: 'realm_access.roles' })
+    // The docs upstream sits at /docs, where the gateway's own docs page would be.
+    const app = await startGateway(t, orders.url, { ...store.env, UPSTREAMS, ROLES_CLAIM: 'realm_access.roles', DOCS_ENABLED: 'false' })
     const get = async (url: string, claims: Record<string, unknown>, headers = {}) =>
       await app.inject({ url, headers: { ...bearer(signToken(claims)), ...headers } })
 
@@ -120,7 +121,7 @@ t.test('timeoutMs gives one upstream its own timeout', async (t) => {
 })
 
 t.test('refusals by upstream rules are counted as forbidden or unauthenticated', async (t) => {
-  const app = await startGateway(t, orders.url, { UPSTREAMS })
+  const app = await startGateway(t, orders.url, { UPSTREAMS, DOCS_ENABLED: 'false' })
   await app.inject({ url: '/orders/1', headers: bearer(signToken({ aud: 'orders-api' })) })
   await app.inject({ url: '/orders/1', headers: bearer(signToken({ aud: 'nope' })) })
   const metrics = await app.metrics.registry.metrics()

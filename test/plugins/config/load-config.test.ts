@@ -43,7 +43,11 @@ t.test('with only a secret and an upstream set, every other setting takes its do
     rolesClaim: 'roles',
     upstreamCooldownMs: 10_000,
     trustRequestId: false,
-    liveConnections: { tokenQuery: null, streamAfterMs: 1_000, expiry: 'close' }
+    liveConnections: { tokenQuery: null, streamAfterMs: 1_000, expiry: 'close' },
+    audit: { retentionDays: 90, memoryLimit: 10_000 },
+    introspectionTokens: [],
+    docsEnabled: true,
+    shutdown: { drainMs: 5_000, timeoutMs: 30_000 }
   })
 })
 

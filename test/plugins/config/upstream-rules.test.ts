@@ -43,7 +43,7 @@ t.test('a single audience may be a string', async (t) => {
 })
 
 t.test('a public entry is a public path, as if listed in PUBLIC_PATHS', async (t) => {
-  const config = load({ UPSTREAMS: json([{ prefix: '/docs', upstream: 'http://x', public: true }, { prefix: '/api', upstream: 'http://y' }]), PUBLIC_PATHS: '/api/login' })
+  const config = load({ UPSTREAMS: json([{ prefix: '/docs', upstream: 'http://x', public: true }, { prefix: '/api', upstream: 'http://y' }]), PUBLIC_PATHS: '/api/login', DOCS_ENABLED: 'false' })
   t.same(config.publicPaths, ['/api/login', '/docs'])
   t.equal(config.upstreams[0]?.public, true)
 })

@@ -53,3 +53,15 @@ t.test('a revocation made on one mirror is announced on another as read from the
   await eventually(async () => heard.length, (count) => count > 0)
   t.match(heard[0], { origin: 'log', revocation: { kind: 'token', id: jti }, lagMs: Number })
 })
+
+t.test('a listener\'s promise is waited for; one that rejects is reported and keeps no other from finishing', async (t) => {
+  const failures: unknown[] = []
+  const events = new RevocationEvents((err) => { failures.push(err) })
+  t.equal(events.emit({ revocation: { kind: 'token', id: 'a', expiresAt: 1 }, origin: 'local' }), undefined, 'no promise when no listener returns one')
+  const finished: string[] = []
+  events.subscribe(async () => { throw new Error('broken append') })
+  events.subscribe(async (event) => { await new Promise((resolve) => setTimeout(resolve, 5)); finished.push(event.revocation.id) })
+  await events.emit({ revocation: { kind: 'token', id: 'b', expiresAt: 1 }, origin: 'local' })
+  t.same(finished, ['b'], 'settled only once every listener has')
+  t.match(failures, [{ message: 'broken append' }])
+})

@@ -83,6 +83,16 @@ function revocationStoreContract (name: string, create: (t: Test) => Promise<Sto
     t.equal(await store.isRevoked('any', 'alice', START + 0.5), true)
   })
 
+  fact('userMarker: null without a revoke-all, else the marker\'s time and expiry', async (t) => {
+    const { store, clock } = await create(t)
+    t.equal(await store.userMarker('alice'), null)
+    await store.revokeUser('alice', START, clock.now() + HOUR)
+    const marker = await store.userMarker('alice')
+    t.equal(marker?.revokedBefore, START)
+    t.ok(Math.abs((marker?.expiresAt as number) - (START + HOUR)) <= 2, 'expires when written to (Redis keys live a second longer)')
+    t.equal(await store.userMarker('bob'), null)
+  })
+
   fact('ping resolves while the store is reachable', async (t) => {
     const { store } = await create(t)
     await t.resolves(store.ping())
@@ -117,6 +127,21 @@ async function redisStore (t: Test, timeoutMs = 1000): Promise<StoreUnderTest> {
 }
 
 revocationStoreContract('redis', redisStore)
+
+t.test('memory: an expired marker is no longer answered by userMarker', async (t) => {
+  const clock = controlledClock(START)
+  const store = new MemoryRevocationStore(clock.now)
+  t.teardown(() => store.close())
+  await store.revokeUser('alice', START, START + 20)
+  clock.advance(20)
+  t.equal(await store.userMarker('alice'), null)
+})
+
+t.test('redis: a marker kept forever (written without a TTL by hand) never expires', async (t) => {
+  const { store } = await redisStore(t)
+  await inspect.set('user_tokens:alice', '2025-10-14T12:34:56+00:00')
+  t.same(await store.userMarker('alice'), { revokedBefore: START, expiresAt: Number.POSITIVE_INFINITY })
+})
 
 t.test('memory: entries are dropped once expired, so memory stays bounded', async (t) => {
   const clock = controlledClock(START)
