@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { WebSocketServer } from 'ws'
 import { Writable } from 'node:stream'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import t from 'tap'
 import gateway, { serverOptions } from '../../gateway.js'
@@ -13,7 +13,7 @@ import { loadConfig } from '../../plugins/config/load-config.js'
 import { freePort } from '../helpers/free-port.js'
 import { startGateway, testEnvironment } from '../helpers/gateway.js'
 import { eventually } from '../helpers/eventually.js'
-import { openSocket, openStream, type HandshakeOutcome, type OpenedSocket } from '../helpers/live-client.js'
+import { listening, opened, openSocket, openStream } from '../helpers/live-client.js'
 import { startLiveUpstream } from '../helpers/live-upstream.js'
 import { bearer, signToken } from '../helpers/tokens.js'
 
@@ -21,17 +21,6 @@ const upstream = await startLiveUpstream()
 t.teardown(upstream.close)
 
 const now = (): number => Math.floor(Date.now() / 1000)
-
-async function listening (app: FastifyInstance): Promise<string> {
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  return `127.0.0.1:${(app.server.address() as AddressInfo).port}`
-}
-
-function opened (t: { teardown: (fn: () => void) => void }, outcome: HandshakeOutcome): OpenedSocket {
-  if (!('opened' in outcome)) throw new Error(`handshake refused: ${JSON.stringify(outcome.refused)}`)
-  t.teardown(() => { outcome.opened.socket.terminate() })
-  return outcome.opened
-}
 
 const afterSeconds = async (epochSeconds: number): Promise<void> => {
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, epochSeconds * 1000 - Date.now()) + 50))

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto'
-import type { AddressInfo } from 'node:net'
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { startGateway } from '../helpers/gateway.js'
 import { eventually } from '../helpers/eventually.js'
-import { openSocket, openStream, type HandshakeOutcome, type OpenedSocket } from '../helpers/live-client.js'
+import { listening, opened, openSocket, openStream } from '../helpers/live-client.js'
 import { startLiveUpstream } from '../helpers/live-upstream.js'
 import { allStores } from '../helpers/stores.js'
 import { bearer, signToken } from '../helpers/tokens.js'
@@ -17,17 +15,6 @@ const ISSUER = 'https://issuer.test'
 const now = (): number => Math.floor(Date.now() / 1000)
 const user = (): string => `user-${randomUUID()}`
 const token = (claims: Record<string, unknown> = {}): string => signToken({ iss: ISSUER, sub: user(), ...claims })
-
-async function listening (app: FastifyInstance): Promise<string> {
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  return `127.0.0.1:${(app.server.address() as AddressInfo).port}`
-}
-
-function opened (t: { teardown: (fn: () => void) => void }, outcome: HandshakeOutcome): OpenedSocket {
-  if (!('opened' in outcome)) throw new Error(`handshake refused: ${JSON.stringify(outcome.refused)}`)
-  t.teardown(() => { outcome.opened.socket.terminate() })
-  return outcome.opened
-}
 
 for (const store of stores) {
   t.test(`on the ${store.name} store`, async (t) => {

@@ -1,4 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
 import { WebSocket } from 'ws'
 
 export interface OpenedSocket {
@@ -68,4 +70,17 @@ export async function openStream (url: string, headers: Record<string, string> =
     req.on('error', reject)
     req.end()
   })
+}
+
+/** Listens on a free loopback port; resolves with the `host:port` to open sockets to. */
+export async function listening (app: FastifyInstance): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  return `127.0.0.1:${(app.server.address() as AddressInfo).port}`
+}
+
+/** The socket of an accepted handshake (a refused one fails the test), terminated when the test ends. */
+export function opened (t: { teardown: (fn: () => void) => void }, outcome: HandshakeOutcome): OpenedSocket {
+  if (!('opened' in outcome)) throw new Error(`handshake refused: ${JSON.stringify(outcome.refused)}`)
+  t.teardown(() => { outcome.opened.socket.terminate() })
+  return outcome.opened
 }
