@@ -44,7 +44,7 @@ export default fp(async function metricsPlugin (fastify) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const requests = new Counter({ name: 'gateway_requests_total', help: 'Requests to proxied paths by outcome', labelNames: ['outcome'], registers: [registry] })
-  const revocations = new Counter({ name: 'gateway_revocations_total', help: 'Revocations stored, by kind (token or user)', labelNames: ['kind'], registers: [registry] })
+  const revocations = new Counter({ name: 'gateway_revocations_total', help: 'Revocations stored, by kind (token, user or session)', labelNames: ['kind'], registers: [registry] })
   // eslint-disable-next-line no-new -- registered, read at scrape time
   new Gauge({
     name: 'gateway_revocation_mirror_size',
