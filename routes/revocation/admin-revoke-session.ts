@@ -38,6 +38,6 @@ export default async function adminRevokeSession (fastify: FastifyInstance, { gu
     const { sid } = request.params
     const sessionKey = fastify.revocation.userKeyFor(sid, request.query.issuer)
     const context = revocationContext(request, isAdmin, 'revoke-session', { session: sessionKey }, request.body?.reason)
-    return await revokeSessionOf(fastify, request, sessionKey, sid, context)
+    return await revokeSessionOf(fastify, request, sessionKey, sid, context, 'admin')
   })
 }

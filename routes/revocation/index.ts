@@ -7,6 +7,7 @@ import adminRevokeSession from './admin-revoke-session.js'
 import adminRevokeUser from './admin-revoke-user.js'
 import adminUser from './admin-user.js'
 import introspect from './introspect.js'
+import oauthRevoke from './oauth-revoke.js'
 import revoke from './revoke.js'
 import revokeAll from './revoke-all.js'
 import revokeSession from './revoke-session.js'
@@ -19,7 +20,7 @@ export interface GuardedRouteOptions { preValidation: preValidationHookHandler[]
  * The paths these routes serve, parameters left out: gateway.ts keeps them, and every path under
  * them, from the upstreams.
  */
-export const REVOCATION_PATHS = ['/revoke', '/revoke-all', '/admin/revoke-user', '/revocation-status', '/admin/revoke-token', '/admin/users', '/admin/audit', '/introspect', '/revoke-session', '/admin/revoke-session']
+export const REVOCATION_PATHS = ['/revoke', '/revoke-all', '/admin/revoke-user', '/revocation-status', '/admin/revoke-token', '/admin/users', '/admin/audit', '/introspect', '/revoke-session', '/admin/revoke-session', '/oauth/revoke']
 
 /** What every revocation route receives from the routes plugin. */
 export interface RevocationRouteOptions {
@@ -59,5 +60,6 @@ export default async function revocationRoutes (fastify: FastifyInstance): Promi
   await fastify.register(adminUser, options)
   await fastify.register(adminAudit, options)
   await fastify.register(introspect, options)
+  await fastify.register(oauthRevoke, options)
   await fastify.register(revocationStatus)
 }

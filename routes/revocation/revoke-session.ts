@@ -22,6 +22,6 @@ export default async function revokeSession (fastify: FastifyInstance, { guarded
     const caller = request.verifiedToken as VerifiedToken
     if (caller.sid === undefined) throw new NoSessionError()
     const context = revocationContext(request, isAdmin, 'revoke-session', { session: caller.sid, user: caller.userKey }, request.body?.reason)
-    return await revokeSessionOf(fastify, request, caller.sid, caller.payload.sid as string, context)
+    return await revokeSessionOf(fastify, request, caller.sid, caller.payload.sid as string, context, 'route')
   })
 }

@@ -79,7 +79,8 @@ for (const store of stores) {
       t.match(await audit(`user=${sub}`), [{ action: 'revoke-session', target: { session: sid, user: sub }, actor: { sub, admin: false }, reason: 'bye' }])
       t.match(await audit(`actor=${adminSub}`), [{ action: 'revoke-session', target: { session: sid }, actor: { sub: adminSub, admin: true } }])
       const metrics = (await app.inject({ url: '/metrics' })).body
-      t.match(metrics, /gateway_revocations_total\{kind="session"\} [1-9]/)
+      t.match(metrics, /gateway_revocations_total\{kind="session",source="route"\} [1-9]/)
+      t.match(metrics, /gateway_revocations_total\{kind="session",source="admin"\} [1-9]/)
     })
   })
 }
