@@ -6,6 +6,7 @@ import adminRevokeToken from './admin-revoke-token.js'
 import adminRevokeSession from './admin-revoke-session.js'
 import adminRevokeUser from './admin-revoke-user.js'
 import adminUser from './admin-user.js'
+import backchannelLogout from './backchannel-logout.js'
 import introspect from './introspect.js'
 import oauthRevoke from './oauth-revoke.js'
 import revoke from './revoke.js'
@@ -20,7 +21,7 @@ export interface GuardedRouteOptions { preValidation: preValidationHookHandler[]
  * The paths these routes serve, parameters left out: gateway.ts keeps them, and every path under
  * them, from the upstreams.
  */
-export const REVOCATION_PATHS = ['/revoke', '/revoke-all', '/admin/revoke-user', '/revocation-status', '/admin/revoke-token', '/admin/users', '/admin/audit', '/introspect', '/revoke-session', '/admin/revoke-session', '/oauth/revoke']
+export const REVOCATION_PATHS = ['/revoke', '/revoke-all', '/admin/revoke-user', '/revocation-status', '/admin/revoke-token', '/admin/users', '/admin/audit', '/introspect', '/revoke-session', '/admin/revoke-session', '/oauth/revoke', '/backchannel-logout']
 
 /** What every revocation route receives from the routes plugin. */
 export interface RevocationRouteOptions {
@@ -61,5 +62,7 @@ export default async function revocationRoutes (fastify: FastifyInstance): Promi
   await fastify.register(adminAudit, options)
   await fastify.register(introspect, options)
   await fastify.register(oauthRevoke, options)
+  const { backchannelLogout: logoutSettings } = fastify.config
+  if (logoutSettings !== null) await fastify.register(backchannelLogout, logoutSettings)
   await fastify.register(revocationStatus)
 }
