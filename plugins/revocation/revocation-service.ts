@@ -161,13 +161,16 @@ export function createRevocationService (options: RevocationServiceOptions) {
 
   /**
    * Why a token is refused, for introspection: `revoked` when its own id is, `revoked-all` when
-   * only its user's marker or its session covers it, null when neither. Asking with an iat no
-   * marker covers tells the id apart from the markers within the one store contract.
+   * its user's marker covers it, `revoked-session` when only its session's revocation does, null
+   * when none. Asking with an iat no marker covers, then without the sid, tells them apart within
+   * the one store contract.
    */
-  async function revocationOf (token: VerifiedToken): Promise<'revoked' | 'revoked-all' | null> {
+  async function revocationOf (token: VerifiedToken): Promise<'revoked' | 'revoked-all' | 'revoked-session' | null> {
     try {
       if (!await isRevoked(token)) return null
-      return await store.isRevoked({ ...token, iat: Number.MAX_SAFE_INTEGER }) ? 'revoked' : 'revoked-all'
+      if (await store.isRevoked({ ...token, iat: Number.MAX_SAFE_INTEGER })) return 'revoked'
+      const { id, userKey, iat } = token
+      return token.sid === undefined || await store.isRevoked({ id, userKey, iat }) ? 'revoked-all' : 'revoked-session'
     } catch (err) {
       throw unavailable(err)
     }
