@@ -9,6 +9,7 @@ export const TokenRevokedError = createError('GW_ERR_TOKEN_REVOKED', 'Token revo
 export const AuthorizationMalformedError = createError('GW_ERR_AUTHORIZATION_MALFORMED', '%s', 400)
 export const BodyTokenInvalidError = createError('GW_ERR_BODY_TOKEN_INVALID', 'The token in the body is invalid: %s', 400)
 export const UnknownIssuerError = createError('GW_ERR_UNKNOWN_ISSUER', 'The issuer "%s" is not one of JWT_ISSUER', 400)
+export const NoSessionError = createError('GW_ERR_NO_SESSION', 'The token has no sid claim: it belongs to no session', 400)
 export const NotAdminError = createError('GW_ERR_NOT_ADMIN', 'This route needs the admin claim', 403)
 export const NotYourTokenError = createError('GW_ERR_NOT_YOUR_TOKEN', 'Only an admin may revoke another user\'s token', 403)
 export const StoreUnavailableError = createError('GW_ERR_STORE_UNAVAILABLE', 'Revocation store unavailable, try again later', 503)

@@ -20,9 +20,16 @@ const OUTCOME_BY_CODE: Record<string, Outcome> = {
   GW_ERR_UPSTREAM_TIMEOUT: 'upstream-error'
 }
 
+/**
+ * Which intake made a revocation: the caller's own routes, RFC 7009, OIDC back-channel logout,
+ * a Shared Signals event, or an admin route.
+ */
+export type RevocationSource = 'route' | 'oauth' | 'backchannel' | 'ssf' | 'admin'
+
 export interface GatewayMetrics {
   registry: Registry
-  revocations: Counter<'kind'>
+  /** `kind`: token, user or session; `source`: which intake made it, see RevocationSource. */
+  revocations: Counter<'kind' | 'source'>
   propagationLag: Histogram
 }
 
@@ -44,7 +51,7 @@ export default fp(async function metricsPlugin (fastify) {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
   const requests = new Counter({ name: 'gateway_requests_total', help: 'Requests to proxied paths by outcome', labelNames: ['outcome'], registers: [registry] })
-  const revocations = new Counter({ name: 'gateway_revocations_total', help: 'Revocations stored, by kind (token or user)', labelNames: ['kind'], registers: [registry] })
+  const revocations = new Counter({ name: 'gateway_revocations_total', help: 'Revocations stored, by kind (token, user or session) and source (route, oauth, backchannel, ssf, admin)', labelNames: ['kind', 'source'], registers: [registry] })
   // eslint-disable-next-line no-new -- registered, read at scrape time
   new Gauge({
     name: 'gateway_revocation_mirror_size',

@@ -152,3 +152,10 @@ export const DEFAULT_SHUTDOWN_DRAIN_MS = 5_000
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 30_000
 /** The introspection route is asked by services on every request they see: a wider limit than the revoke routes. */
 export const INTROSPECT_RATE_LIMIT_MAX = 600
+
+/**
+ * BACKCHANNEL_LOGOUT_MAX_AGE: a logout token without `exp` is accepted this many seconds after
+ * its `iat` (plus JWT_CLOCK_TOLERANCE), and its `jti` is remembered that long against replays.
+ * Two minutes, as OpenID Connect Back-Channel Logout 1.0 §2.4 suggests ("about 2 minutes").
+ */
+export const DEFAULT_BACKCHANNEL_LOGOUT_MAX_AGE_SECONDS = 120

@@ -74,6 +74,10 @@ export const envSchema = {
     AUDIT_RETENTION_DAYS: { type: 'integer', minimum: 1, maximum: 3650, default: defaults.DEFAULT_AUDIT_RETENTION_DAYS },
     AUDIT_MEMORY_LIMIT: { type: 'integer', minimum: 1, maximum: 10_000_000, default: defaults.DEFAULT_AUDIT_MEMORY_LIMIT },
     INTROSPECTION_TOKENS: { type: 'string' },
+    BACKCHANNEL_LOGOUT_ISSUER: { type: 'string' },
+    BACKCHANNEL_LOGOUT_AUDIENCE: { type: 'string' },
+    BACKCHANNEL_LOGOUT_JWKS_URL: { type: 'string' },
+    BACKCHANNEL_LOGOUT_MAX_AGE: { type: 'integer', minimum: 1, default: defaults.DEFAULT_BACKCHANNEL_LOGOUT_MAX_AGE_SECONDS },
     DOCS_ENABLED: { type: 'boolean', default: defaults.DEFAULT_DOCS_ENABLED },
     SHUTDOWN_DRAIN_MS: { type: 'integer', minimum: 0, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_SHUTDOWN_DRAIN_MS },
     SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_SHUTDOWN_TIMEOUT_MS }
@@ -141,6 +145,10 @@ export interface CheckedEnv {
   AUDIT_RETENTION_DAYS: number
   AUDIT_MEMORY_LIMIT: number
   INTROSPECTION_TOKENS?: string
+  BACKCHANNEL_LOGOUT_ISSUER?: string
+  BACKCHANNEL_LOGOUT_AUDIENCE?: string
+  BACKCHANNEL_LOGOUT_JWKS_URL?: string
+  BACKCHANNEL_LOGOUT_MAX_AGE: number
   DOCS_ENABLED: boolean
   SHUTDOWN_DRAIN_MS: number
   SHUTDOWN_TIMEOUT_MS: number

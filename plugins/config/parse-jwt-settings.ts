@@ -41,7 +41,7 @@ const EC_BY_CURVE: Record<string, JwtAlgorithm[]> = { prime256v1: ['ES256'], sec
 const ASYMMETRIC: JwtAlgorithm[] = [...RSA, 'ES256', 'ES384', 'ES512', 'EdDSA']
 /** Most identity providers sign with RS256; set JWT_ALGORITHMS for anything else. */
 const JWKS_DEFAULT_ALGORITHMS: JwtAlgorithm[] = ['RS256']
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
+export const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 export function parseJwtSettings (env: CheckedEnv): JwtSettings {
   const { keySource, compatible } = readKeySource(env)

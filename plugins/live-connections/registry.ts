@@ -9,7 +9,7 @@ export interface LiveIdentity {
   tokenId: string
   /** VerifiedToken.userKey: what revoke-all markers are kept under. */
   userKey: string
-  /** The token's `sid`, when it has one (session revocations). */
+  /** VerifiedToken.sid, when it has one: what session revocations are kept under. */
   sid: string | null
   /** VerifiedToken.iat, whole seconds: a revoke-all closes tokens issued at or before its time. */
   iat: number
@@ -84,11 +84,12 @@ export class LiveConnectionRegistry {
   }
 
   /**
-   * Closes the connections a revocation covers: a token's, or a user's whose token was issued at
-   * or before `revokedBefore`; returns how many were closed.
+   * Closes the connections a revocation covers: a token's, a session's, or a user's whose token
+   * was issued at or before `revokedBefore`; returns how many were closed.
    */
   revoke (revocation: LogEntry): number {
     if (revocation.kind === 'token') return this.closeAll(this.byToken.get(revocation.id), 'revoked', () => true)
+    if (revocation.kind === 'session') return this.revokeSession(revocation.id)
     const { revokedBefore } = revocation
     return this.closeAll(this.byUser.get(revocation.id), 'revoked', (connection) => connection.iat <= revokedBefore)
   }

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/connect-redis.js'
 import { formatMarker, isReadableMarker, markerTime } from './marker-time.js'
-import { REVOKED_VALUE, revokedTokenKey, userMarkerKey } from './redis-keys.js'
+import { REVOKED_VALUE, revokedSessionKey, revokedTokenKey, userMarkerKey } from './redis-keys.js'
 import { logFields, logTrimThreshold, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
 
 // Both scripts touch one key, so they stay valid on Redis Cluster.
@@ -38,7 +38,15 @@ export async function extendTokenKey (client: RedisClient, tokenId: string, ttlS
  * here, parsed, and written with a compare-and-set.
  */
 export async function extendMarkerKey (client: RedisClient, sub: string, revokedBefore: number, ttlSeconds: number): Promise<void> {
-  const key = userMarkerKey(sub)
+  await extendTimeKey(client, userMarkerKey(sub), revokedBefore, ttlSeconds)
+}
+
+/** Moves a session's revocation time forward, never back, as a user's marker. */
+export async function extendSessionKey (client: RedisClient, sid: string, revokedBefore: number, ttlSeconds: number): Promise<void> {
+  await extendTimeKey(client, revokedSessionKey(sid), revokedBefore, ttlSeconds)
+}
+
+async function extendTimeKey (client: RedisClient, key: string, revokedBefore: number, ttlSeconds: number): Promise<void> {
   for (let attempt = 0; attempt < MARKER_ATTEMPTS; attempt++) {
     const current = await client.get(key)
     if (current !== null && isReadableMarker(current) && markerTime(current) >= revokedBefore) return
@@ -46,7 +54,7 @@ export async function extendMarkerKey (client: RedisClient, sub: string, revoked
     if (written === 1) return
   }
   /* c8 ignore next 2: only when other writers win three compare-and-sets in a row, a race no test can stage */
-  throw new Error(`the revoke-all marker of ${sub} kept changing`)
+  throw new Error(`the revocation time in ${key} kept changing`)
 }
 
 export interface RevocationWrites {
@@ -76,11 +84,15 @@ export async function writeRevocations (client: RedisClient, entries: readonly L
     const logged = options.appendToLog
       ? await Promise.allSettled(batch.map(async (entry) => await client.xadd(REVOCATION_LOG_KEY, 'MINID', '~', logTrimThreshold(options.retentionSeconds, now * 1000), '*', ...logFields(entry))))
       : []
-    // Markers are few (one per user revoked in full) and need a compare-and-set each.
-    const keys = await Promise.allSettled(batch.map(async (entry) => entry.kind === 'token'
-      ? await client.eval(REVOKE_UNTIL_LATER, 1, revokedTokenKey(entry.id), REVOKED_VALUE, keySecondsUntil(entry.expiresAt, now))
-      : await extendMarkerKey(client, entry.id, entry.revokedBefore, keySecondsUntil(entry.expiresAt, now))))
+    const keys = await Promise.allSettled(batch.map(async (entry) => await writeKey(client, entry, keySecondsUntil(entry.expiresAt, now))))
     failed += [...logged, ...keys].filter((result) => result.status === 'rejected').length
   }
   return failed
+}
+
+/** Writes one revocation's key; markers and sessions (few) need a compare-and-set each. */
+async function writeKey (client: RedisClient, entry: LogEntry, ttlSeconds: number): Promise<unknown> {
+  if (entry.kind === 'token') return await client.eval(REVOKE_UNTIL_LATER, 1, revokedTokenKey(entry.id), REVOKED_VALUE, ttlSeconds)
+  if (entry.kind === 'user') return await extendMarkerKey(client, entry.id, entry.revokedBefore, ttlSeconds)
+  return await extendSessionKey(client, entry.id, entry.revokedBefore, ttlSeconds)
 }

@@ -1,5 +1,5 @@
 import { RevocationSet } from './revocation-set.js'
-import { systemClock, type Clock, type RevocationStore, type UserMarker } from './store.js'
+import { systemClock, type CheckedToken, type Clock, type RevocationStore, type UserMarker } from './store.js'
 
 /** How often a step of the sweep of expired entries runs. */
 export const SWEEP_INTERVAL_MS = 1_000
@@ -14,8 +14,8 @@ export class MemoryRevocationStore implements RevocationStore {
     this.sweeper = setInterval(() => { this.sweep() }, SWEEP_INTERVAL_MS).unref()
   }
 
-  isRevoked (tokenId: string, sub: string, iat: number): boolean {
-    return this.set.isRevoked(tokenId, sub, iat, this.now())
+  isRevoked (token: CheckedToken): boolean {
+    return this.set.isRevoked(token, this.now())
   }
 
   async revokeToken (tokenId: string, expiresAt: number): Promise<void> {
@@ -24,6 +24,10 @@ export class MemoryRevocationStore implements RevocationStore {
 
   async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
     this.set.addMarker(sub, revokedBefore, expiresAt)
+  }
+
+  async revokeSession (sid: string, revokedBefore: number, expiresAt: number): Promise<void> {
+    this.set.addSession(sid, revokedBefore, expiresAt)
   }
 
   async userMarker (sub: string): Promise<UserMarker | null> {

@@ -1,6 +1,6 @@
 import type { RedisRevocationStore } from './redis-store.js'
 import type { RevocationLogFollower } from './revocation-log-follower.js'
-import type { Clock, RevocationStore, UserMarker } from './store.js'
+import type { CheckedToken, Clock, RevocationStore, UserMarker } from './store.js'
 
 /**
  * Redis as the durable truth, an in-process mirror for the checks: a request costs no round
@@ -18,11 +18,11 @@ export class MirroredRevocationStore implements RevocationStore {
     private readonly now: Clock
   ) {}
 
-  isRevoked (tokenId: string, sub: string, iat: number): boolean {
+  isRevoked (token: CheckedToken): boolean {
     const staleness = this.follower.stalenessSeconds()
     if (staleness === null) throw new Error('revocation mirror not loaded yet')
     if (staleness > this.maxStalenessSeconds) throw new Error(`revocation mirror has not heard from Redis for ${Math.floor(staleness)} s`)
-    return this.follower.set.isRevoked(tokenId, sub, iat, this.now())
+    return this.follower.set.isRevoked(token, this.now())
   }
 
   async revokeToken (tokenId: string, expiresAt: number): Promise<void> {
@@ -33,6 +33,11 @@ export class MirroredRevocationStore implements RevocationStore {
   async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
     await this.writer.revokeUser(sub, revokedBefore, expiresAt)
     this.follower.applyLocal({ kind: 'user', id: sub, revokedBefore, expiresAt })
+  }
+
+  async revokeSession (sid: string, revokedBefore: number, expiresAt: number): Promise<void> {
+    await this.writer.revokeSession(sid, revokedBefore, expiresAt)
+    this.follower.applyLocal({ kind: 'session', id: sid, revokedBefore, expiresAt })
   }
 
   /** From Redis, the truth, not the mirror: the admin API may ask an instance that is not loaded yet. */

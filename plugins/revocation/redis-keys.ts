@@ -7,3 +7,6 @@ export const revokedTokenKey = (tokenId: string): string => `${REVOKED_TOKEN_PRE
 /** `user_tokens:{sub}` = the revoke-all time as an ISO 8601 timestamp. */
 export const userMarkerKey = (sub: string): string => `${USER_MARKER_PREFIX}${sub}`
 export const REVOKED_VALUE = 'revoked'
+export const REVOKED_SESSION_PREFIX = 'revoked_session:'
+/** `revoked_session:{sid}` = the session's revocation time as an ISO 8601 timestamp, like `user_tokens`. */
+export const revokedSessionKey = (sid: string): string => `${REVOKED_SESSION_PREFIX}${sid}`

@@ -1,13 +1,13 @@
 import type { RedisClient } from '../redis/connect-redis.js'
 import { markerTime } from './marker-time.js'
-import { extendMarkerKey, extendTokenKey, keySecondsUntil } from './extend-only-writes.js'
-import { revokedTokenKey, userMarkerKey } from './redis-keys.js'
+import { extendMarkerKey, extendSessionKey, extendTokenKey, keySecondsUntil } from './extend-only-writes.js'
+import { revokedSessionKey, revokedTokenKey, userMarkerKey } from './redis-keys.js'
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_MAX_TTL_SECONDS, DEFAULT_REVOCATION_TIMEOUT_MS } from '../config/defaults.js'
 import type { EpochWatch } from './redis-epoch.js'
 import { replicasHolding } from './replica-wait.js'
 import { appendToLog, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
 import { withTimeout } from '../shared/with-timeout.js'
-import { systemClock, type Clock, type RevocationStore, type UserMarker } from './store.js'
+import { systemClock, type CheckedToken, type Clock, type RevocationStore, type UserMarker } from './store.js'
 
 export interface RedisStoreOptions {
   /** Longest a command may take before it counts as a failure. @default 250 */
@@ -32,8 +32,9 @@ export interface RedisStoreOptions {
 
 /**
  * Revocations in Redis, shared by every gateway instance. Only single-key commands are used, so
- * they stay valid on Redis Cluster; the two reads of a check are sent together (one round trip
- * with ioredis auto-pipelining, which the gateway's client turns on).
+ * they stay valid on Redis Cluster; the reads of a check (token, user, and session when the token
+ * has one) are sent together (one round trip with ioredis auto-pipelining, which the gateway's
+ * client turns on).
  */
 export class RedisRevocationStore implements RevocationStore {
   readonly backend = 'redis' as const
@@ -54,13 +55,14 @@ export class RedisRevocationStore implements RevocationStore {
     this.writer = options.writer ?? client
   }
 
-  async isRevoked (tokenId: string, sub: string, iat: number): Promise<boolean> {
+  async isRevoked ({ id, userKey, iat, sid }: CheckedToken): Promise<boolean> {
     this.epochWatch?.assertIntact()
-    const [token, marker] = await this.bounded(Promise.all([
-      this.client.get(revokedTokenKey(tokenId)),
-      this.client.get(userMarkerKey(sub))
+    const [token, marker, session] = await this.bounded(Promise.all([
+      this.client.get(revokedTokenKey(id)),
+      this.client.get(userMarkerKey(userKey)),
+      sid === undefined ? null : this.client.get(revokedSessionKey(sid))
     ]))
-    return token !== null || (marker !== null && iat <= markerTime(marker))
+    return token !== null || (marker !== null && iat <= markerTime(marker)) || (session !== null && iat <= markerTime(session))
   }
 
   /**
@@ -85,6 +87,16 @@ export class RedisRevocationStore implements RevocationStore {
       await this.log({ kind: 'user', id: sub, revokedBefore, expiresAt }, deadline)
       await extendMarkerKey(this.writer, sub, revokedBefore, keySecondsUntil(expiresAt, this.now()))
       await this.replicated(userMarkerKey(sub), deadline)
+    })())
+  }
+
+  /** Moves the session's revocation time forward, never back, after logging it. */
+  async revokeSession (sid: string, revokedBefore: number, expiresAt: number): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs
+    await this.bounded((async () => {
+      await this.log({ kind: 'session', id: sid, revokedBefore, expiresAt }, deadline)
+      await extendSessionKey(this.writer, sid, revokedBefore, keySecondsUntil(expiresAt, this.now()))
+      await this.replicated(revokedSessionKey(sid), deadline)
     })())
   }
 

@@ -6,7 +6,7 @@ import { writeRevocations } from './extend-only-writes.js'
 import { markerTime } from './marker-time.js'
 import { readLogAfter } from './read-log.js'
 import type { RedisEpoch } from './redis-epoch.js'
-import { REVOKED_TOKEN_PREFIX, USER_MARKER_PREFIX } from './redis-keys.js'
+import { REVOKED_SESSION_PREFIX, REVOKED_TOKEN_PREFIX, USER_MARKER_PREFIX } from './redis-keys.js'
 import { entryTimeMs, parseLogEntry, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
 import { RevocationSet } from './revocation-set.js'
 import { SWEEP_INTERVAL_MS } from './memory-store.js'
@@ -204,7 +204,8 @@ export class RevocationLogFollower {
     const position = last?.[0] ?? '0-0'
     const set = new RevocationSet()
     await this.loadTokens(set)
-    await this.loadMarkers(set)
+    await this.loadMarkers(set, USER_MARKER_PREFIX, 'user')
+    await this.loadMarkers(set, REVOKED_SESSION_PREFIX, 'session')
     // A revocation is logged before its key is written: one logged before the position may have
     // had no key yet during the scan, or never got one (its key write failed). Replaying the
     // retained log up to the position misses none, and writes the keys that are missing.
@@ -251,8 +252,9 @@ export class RevocationLogFollower {
     })
   }
 
-  private async loadMarkers (set: RevocationSet): Promise<void> {
-    await this.scan(`${USER_MARKER_PREFIX}*`, async (node, keys) => {
+  /** Loads users' revoke-all markers or revoked sessions: both hold a revocation time. */
+  private async loadMarkers (set: RevocationSet, prefix: string, kind: 'user' | 'session'): Promise<void> {
+    await this.scan(`${prefix}*`, async (node, keys) => {
       const values = await node.pipeline(keys.flatMap((key) => [['get', key], ['pttl', key]])).exec()
       const now = this.options.clock()
       keys.forEach((key, i) => {
@@ -260,13 +262,13 @@ export class RevocationLogFollower {
         const ttlMs = values?.[2 * i + 1]?.[1] as number
         /* c8 ignore next: a key expiring between SCAN and GET, a race no test can stage */
         if (value === null || ttlMs === -2) return
-        const sub = key.slice(USER_MARKER_PREFIX.length)
+        const id = key.slice(prefix.length)
         const revokedBefore = markerTime(value)
         const readable = Number.isFinite(revokedBefore)
-        if (!readable) this.options.log.error({ sub }, 'revocation mirror: unreadable revoke-all marker, every token of the user is refused')
+        if (!readable) this.options.log.error({ [kind === 'user' ? 'sub' : 'sid']: id }, `revocation mirror: unreadable ${kind === 'user' ? 'revoke-all marker' : 'session revocation'}, every token of the ${kind} is refused`)
         // The Python service kept markers forever; one matters only while tokens it covers can live.
         const expiresAt = ttlMs !== -1 ? now + ttlMs / 1000 : (readable ? revokedBefore : now) + this.options.retentionSeconds
-        if (expiresAt > now) set.addMarker(sub, revokedBefore, expiresAt)
+        if (expiresAt > now) set.add({ kind, id, revokedBefore, expiresAt })
       })
     })
   }
@@ -287,8 +289,7 @@ export class RevocationLogFollower {
   }
 
   private apply (set: RevocationSet, entry: LogEntry): void {
-    if (entry.kind === 'token') set.addToken(entry.id, entry.expiresAt)
-    else set.addMarker(entry.id, entry.revokedBefore, entry.expiresAt)
+    set.add(entry)
   }
 
   private heard (): void {

@@ -10,12 +10,17 @@ export const REVOCATION_LOG_KEY = 'revocation_log'
 export type LogEntry =
   | { kind: 'token', id: string, expiresAt: number }
   | { kind: 'user', id: string, revokedBefore: number, expiresAt: number }
+  /** A session revocation: `id` is the session key (sid, kept per issuer like users). */
+  | { kind: 'session', id: string, revokedBefore: number, expiresAt: number }
+
+/** The kinds that revoke every token issued up to a time: a user's, or a session's. */
+export type MarkerEntry = Exclude<LogEntry, { kind: 'token' }>
 
 /** An entry as the stream's flat [name, value, ...] fields. */
 export function logFields (entry: LogEntry): string[] {
   return entry.kind === 'token'
     ? ['kind', 'token', 'id', entry.id, 'exp', String(entry.expiresAt)]
-    : ['kind', 'user', 'id', entry.id, 'rb', String(entry.revokedBefore), 'exp', String(entry.expiresAt)]
+    : ['kind', entry.kind, 'id', entry.id, 'rb', String(entry.revokedBefore), 'exp', String(entry.expiresAt)]
 }
 
 /** The oldest entry id an append keeps: what is older than the retention no longer matters. */
@@ -38,7 +43,8 @@ export function parseLogEntry (fields: string[]): LogEntry | null {
   if (id === undefined || !Number.isFinite(expiresAt)) return null
   if (value('kind') === 'token') return { kind: 'token', id, expiresAt }
   const revokedBefore = Number(value('rb'))
-  if (value('kind') === 'user' && Number.isFinite(revokedBefore)) return { kind: 'user', id, revokedBefore, expiresAt }
+  const kind = value('kind')
+  if ((kind === 'user' || kind === 'session') && Number.isFinite(revokedBefore)) return { kind, id, revokedBefore, expiresAt }
   return null
 }
 

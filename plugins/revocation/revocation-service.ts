@@ -17,6 +17,8 @@ export interface VerifiedToken extends LifetimeClaims {
   id: string
   /** Its user as revoke-all markers and rate limits know them: sub, kept per issuer (see user-key.ts). */
   userKey: string
+  /** Its session as session revocations know it: `sid`, kept per issuer like subs; absent without a string `sid`. */
+  sid?: string
   payload: Record<string, unknown>
 }
 
@@ -73,7 +75,9 @@ export function createRevocationService (options: RevocationServiceOptions) {
     const { sub, iat, exp } = payload as unknown as LifetimeClaims
     // Revoke-all markers have one-second resolution; a fractional iat is read as its second,
     // so that a token of the same second as a revoke-all is revoked too (fail safe).
-    return { id: tokenIdOf(token, payload, issuers), userKey: users.of(sub, payload.iss), sub, iat: Math.floor(iat), exp, payload }
+    const checked: VerifiedToken = { id: tokenIdOf(token, payload, issuers), userKey: users.of(sub, payload.iss), sub, iat: Math.floor(iat), exp, payload }
+    if (typeof payload.sid === 'string') checked.sid = users.of(payload.sid, payload.iss)
+    return checked
   }
 
   /**
@@ -84,7 +88,7 @@ export function createRevocationService (options: RevocationServiceOptions) {
   function ensureNotRevoked (token: VerifiedToken): boolean | Promise<boolean> {
     let answer: boolean | Promise<boolean>
     try {
-      answer = store.isRevoked(token.id, token.userKey, token.iat)
+      answer = store.isRevoked(token)
     } catch (err) {
       return storeFailed(err)
     }
@@ -139,19 +143,34 @@ export function createRevocationService (options: RevocationServiceOptions) {
     return { revokedBefore }
   }
 
+  /**
+   * Revokes every token of a session (its session key, see VerifiedToken.sid) issued up to now,
+   * fail safe on both edges as a revoke-all; kept as long as a token it covers may live.
+   */
+  async function revokeSession (sessionKey: string, context?: RevocationContext): Promise<{ revokedBefore: number }> {
+    const revokedBefore = Math.floor(clock()) + options.clockToleranceSeconds
+    const expiresAt = revokedBefore + 1 + options.maxTokenTtlSeconds + options.clockToleranceSeconds
+    await stored(store.revokeSession(sessionKey, revokedBefore, expiresAt))
+    await events.emit({ revocation: { kind: 'session', id: sessionKey, revokedBefore, expiresAt }, origin: 'local', ...(context !== undefined && { context }) })
+    return { revokedBefore }
+  }
+
   async function isRevoked (token: VerifiedToken): Promise<boolean> {
-    return await store.isRevoked(token.id, token.userKey, token.iat)
+    return await store.isRevoked(token)
   }
 
   /**
    * Why a token is refused, for introspection: `revoked` when its own id is, `revoked-all` when
-   * only its user's marker covers it, null when neither. Asking with an iat no marker covers
-   * tells the id apart from the marker within the one store contract.
+   * its user's marker covers it, `revoked-session` when only its session's revocation does, null
+   * when none. Asking with an iat no marker covers, then without the sid, tells them apart within
+   * the one store contract.
    */
-  async function revocationOf (token: VerifiedToken): Promise<'revoked' | 'revoked-all' | null> {
+  async function revocationOf (token: VerifiedToken): Promise<'revoked' | 'revoked-all' | 'revoked-session' | null> {
     try {
       if (!await isRevoked(token)) return null
-      return await store.isRevoked(token.id, token.userKey, Number.MAX_SAFE_INTEGER) ? 'revoked' : 'revoked-all'
+      if (await store.isRevoked({ ...token, iat: Number.MAX_SAFE_INTEGER })) return 'revoked'
+      const { id, userKey, iat } = token
+      return token.sid === undefined || await store.isRevoked({ id, userKey, iat }) ? 'revoked-all' : 'revoked-session'
     } catch (err) {
       throw unavailable(err)
     }
@@ -193,6 +212,7 @@ export function createRevocationService (options: RevocationServiceOptions) {
     revokeToken,
     revokeTokenId,
     revokeUser,
+    revokeSession,
     revocationOf,
     userMarker,
     userKeyFor,

@@ -3,6 +3,11 @@
  * small integers inside the maps instead of a boxed number per entry: a million revocations
  * then cost about a third less heap.
  */
+import type { LogEntry } from './revocation-log.js'
+import type { CheckedToken } from './store.js'
+
+interface Marker { revokedBefore: number, expiresAt: number }
+
 const BASE = 1_704_067_200
 const compact = (epochSeconds: number): number => Math.ceil(epochSeconds - BASE)
 
@@ -10,20 +15,22 @@ const compact = (epochSeconds: number): number => Math.ceil(epochSeconds - BASE)
 const SWEEP_STEP = 20_000
 
 /**
- * Live revocations in memory: token ids with their expiry, and users' revoke-all markers. Both
+ * Live revocations in memory: token ids with their expiry, users' revoke-all markers and revoked
+ * sessions. Both
  * the embedded store and every instance's mirror of Redis keep their revocations here. Checks
  * are synchronous; expired entries are swept out a step at a time.
  */
 export class RevocationSet {
   private readonly tokens = new Map<string, number>()
-  private readonly markers = new Map<string, { revokedBefore: number, expiresAt: number }>()
+  private readonly markers = new Map<string, Marker>()
+  private readonly sessions = new Map<string, Marker>()
   private sweepCursor: Iterator<[string, number]> | null = null
 
-  isRevoked (tokenId: string, sub: string, iat: number, now: number): boolean {
-    const tokenExpiry = this.tokens.get(tokenId)
+  isRevoked (token: CheckedToken, now: number): boolean {
+    const tokenExpiry = this.tokens.get(token.id)
     if (tokenExpiry !== undefined && tokenExpiry + BASE > now) return true
-    const marker = this.markers.get(sub)
-    return marker !== undefined && marker.expiresAt > now && iat <= marker.revokedBefore
+    if (covers(this.markers.get(token.userKey), token.iat, now)) return true
+    return token.sid !== undefined && covers(this.sessions.get(token.sid), token.iat, now)
   }
 
   /** The user's marker while it lives, else null. */
@@ -41,30 +48,44 @@ export class RevocationSet {
 
   /** A marker only moves forward: an earlier revoke-all never un-revokes tokens. */
   addMarker (sub: string, revokedBefore: number, expiresAt: number): void {
-    const current = this.markers.get(sub)
-    if (current !== undefined && current.revokedBefore > revokedBefore) return
-    this.markers.set(sub, { revokedBefore, expiresAt })
+    moveForward(this.markers, sub, revokedBefore, expiresAt)
+  }
+
+  /** A session's revocation moves forward like a user's marker. */
+  addSession (sid: string, revokedBefore: number, expiresAt: number): void {
+    moveForward(this.sessions, sid, revokedBefore, expiresAt)
+  }
+
+  /** Applies any revocation the log carries. */
+  add (entry: LogEntry): void {
+    if (entry.kind === 'token') this.addToken(entry.id, entry.expiresAt)
+    else if (entry.kind === 'user') this.addMarker(entry.id, entry.revokedBefore, entry.expiresAt)
+    else this.addSession(entry.id, entry.revokedBefore, entry.expiresAt)
   }
 
   /** Whether this set already revokes at least what `entry` does. */
-  holds (entry: { kind: 'token', id: string, expiresAt: number } | { kind: 'user', id: string, revokedBefore: number }): boolean {
+  holds (entry: LogEntry): boolean {
     if (entry.kind === 'token') return (this.tokens.get(entry.id) ?? -Infinity) >= compact(entry.expiresAt)
-    return (this.markers.get(entry.id)?.revokedBefore ?? -Infinity) >= entry.revokedBefore
+    const markers = entry.kind === 'user' ? this.markers : this.sessions
+    return (markers.get(entry.id)?.revokedBefore ?? -Infinity) >= entry.revokedBefore
   }
 
   /** Every entry, as epoch seconds: what a mirror writes back into a Redis that lost them. */
-  * entries (): Generator<{ kind: 'token', id: string, expiresAt: number } | { kind: 'user', id: string, revokedBefore: number, expiresAt: number }> {
+  * entries (): Generator<LogEntry> {
     for (const [id, expiry] of this.tokens) yield { kind: 'token', id, expiresAt: expiry + BASE }
     for (const [id, marker] of this.markers) yield { kind: 'user', id, ...marker }
+    for (const [id, marker] of this.sessions) yield { kind: 'session', id, ...marker }
   }
 
   get size (): number {
-    return this.tokens.size + this.markers.size
+    return this.tokens.size + this.markers.size + this.sessions.size
   }
 
-  /** Removes expired entries; token ids a step at a time, markers (few) all at once. */
+  /** Removes expired entries; token ids a step at a time, markers and sessions (few) all at once. */
   sweep (now: number): void {
-    for (const [sub, marker] of this.markers) if (marker.expiresAt <= now) this.markers.delete(sub)
+    for (const markers of [this.markers, this.sessions]) {
+      for (const [key, marker] of markers) if (marker.expiresAt <= now) markers.delete(key)
+    }
     this.sweepCursor ??= this.tokens.entries()
     const threshold = now - BASE
     for (let seen = 0; seen < SWEEP_STEP; seen++) {
@@ -76,4 +97,14 @@ export class RevocationSet {
       if (next.value[1] <= threshold) this.tokens.delete(next.value[0])
     }
   }
+}
+
+function covers (marker: Marker | undefined, iat: number, now: number): boolean {
+  return marker !== undefined && marker.expiresAt > now && iat <= marker.revokedBefore
+}
+
+function moveForward (markers: Map<string, Marker>, key: string, revokedBefore: number, expiresAt: number): void {
+  const current = markers.get(key)
+  if (current !== undefined && current.revokedBefore > revokedBefore) return
+  markers.set(key, { revokedBefore, expiresAt })
 }

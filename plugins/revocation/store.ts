@@ -6,15 +6,17 @@
 export interface RevocationStore {
   readonly backend: 'redis' | 'memory'
   /**
-   * True when the token id was revoked, or its user revoked every token issued at or before `iat`.
-   * A store that holds the answer in memory returns it at once (no promise on the hot path);
-   * otherwise at most one round trip. Throws or rejects when the store cannot answer.
+   * True when the token id was revoked, or its user or its session revoked every token issued at
+   * or before `iat`. A store that holds the answer in memory returns it at once (no promise on
+   * the hot path); otherwise at most one round trip. Throws or rejects when the store cannot answer.
    */
-  isRevoked (tokenId: string, sub: string, iat: number): boolean | Promise<boolean>
+  isRevoked (token: CheckedToken): boolean | Promise<boolean>
   /** Records the token id as revoked until `expiresAt`; rejects when it could not be stored. */
   revokeToken (tokenId: string, expiresAt: number): Promise<void>
   /** Records that every token of `sub` issued at or before `revokedBefore` is revoked, until `expiresAt`. */
   revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void>
+  /** Records that every token of session `sid` issued at or before `revokedBefore` is revoked, until `expiresAt`. */
+  revokeSession (sid: string, revokedBefore: number, expiresAt: number): Promise<void>
   /**
    * The user's revoke-all marker while it lives, else null; for the admin API (one round trip with
    * Redis). Rejects when the store cannot answer.
@@ -35,6 +37,21 @@ export interface RevocationStore {
   readonly size?: number
   /** Seconds since a mirror last heard from Redis, for metrics; null before its first load. */
   readonly stalenessSeconds?: number | null
+}
+
+/**
+ * What a check needs of a verified token (VerifiedToken is one): the contract grows with the
+ * kinds of revocation instead of growing positional arguments.
+ */
+export interface CheckedToken {
+  /** The id it is revoked under (jti, or the sha256 id). */
+  id: string
+  /** Its user as revoke-all markers know it (see user-key.ts). */
+  userKey: string
+  /** Whole seconds. */
+  iat: number
+  /** Its session as session revocations know it (`sid`, kept per issuer like users), when it has one. */
+  sid?: string
 }
 
 /** A revoke-all marker: every token of the user issued at or before `revokedBefore` is revoked until `expiresAt` (epoch seconds). */

@@ -38,7 +38,7 @@ export default async function adminRevokeToken (fastify: FastifyInstance, { guar
     assertAdmin(request)
     const { jti, exp, reason } = request.body
     await fastify.revocation.revokeTokenId(jti, exp, revocationContext(request, isAdmin, 'revoke-token', { jti }, reason))
-    fastify.metrics.revocations.inc({ kind: 'token' })
+    fastify.metrics.revocations.inc({ kind: 'token', source: 'admin' })
     return { message: 'Token revoked successfully', jti }
   })
 }

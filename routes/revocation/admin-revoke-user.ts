@@ -53,6 +53,6 @@ export default async function adminRevokeUser (fastify: FastifyInstance, { guard
     const { userId } = request.params
     const userKey = fastify.revocation.userKeyFor(userId, request.query.issuer)
     const context = revocationContext(request, isAdmin, 'revoke-user', { user: userKey }, request.body?.reason)
-    return await revokeAllOf(fastify, request, userKey, userId, context)
+    return await revokeAllOf(fastify, request, userKey, userId, context, 'admin')
   })
 }

@@ -3,11 +3,15 @@ import { adminClaimMatcher } from './admin-claim.js'
 import { callerRateLimit, type CallerBucket } from './caller-rate-limit.js'
 import adminAudit from './admin-audit.js'
 import adminRevokeToken from './admin-revoke-token.js'
+import adminRevokeSession from './admin-revoke-session.js'
 import adminRevokeUser from './admin-revoke-user.js'
 import adminUser from './admin-user.js'
+import backchannelLogout from './backchannel-logout.js'
 import introspect from './introspect.js'
+import oauthRevoke from './oauth-revoke.js'
 import revoke from './revoke.js'
 import revokeAll from './revoke-all.js'
+import revokeSession from './revoke-session.js'
 import revocationStatus from './revocation-status.js'
 
 /** The options of a route that is rate limited, then checked. */
@@ -17,7 +21,7 @@ export interface GuardedRouteOptions { preValidation: preValidationHookHandler[]
  * The paths these routes serve, parameters left out: gateway.ts keeps them, and every path under
  * them, from the upstreams.
  */
-export const REVOCATION_PATHS = ['/revoke', '/revoke-all', '/admin/revoke-user', '/revocation-status', '/admin/revoke-token', '/admin/users', '/admin/audit', '/introspect']
+export const REVOCATION_PATHS = ['/revoke', '/revoke-all', '/admin/revoke-user', '/revocation-status', '/admin/revoke-token', '/admin/users', '/admin/audit', '/introspect', '/revoke-session', '/admin/revoke-session', '/oauth/revoke', '/backchannel-logout']
 
 /** What every revocation route receives from the routes plugin. */
 export interface RevocationRouteOptions {
@@ -51,9 +55,14 @@ export default async function revocationRoutes (fastify: FastifyInstance): Promi
   await fastify.register(revoke, options)
   await fastify.register(revokeAll, options)
   await fastify.register(adminRevokeUser, options)
+  await fastify.register(revokeSession, options)
+  await fastify.register(adminRevokeSession, options)
   await fastify.register(adminRevokeToken, options)
   await fastify.register(adminUser, options)
   await fastify.register(adminAudit, options)
   await fastify.register(introspect, options)
+  await fastify.register(oauthRevoke, options)
+  const { backchannelLogout: logoutSettings } = fastify.config
+  if (logoutSettings !== null) await fastify.register(backchannelLogout, logoutSettings)
   await fastify.register(revocationStatus)
 }

@@ -62,7 +62,7 @@ export default async function introspect (fastify: FastifyInstance, { isAdmin }:
               description: 'Admins only: what the gateway decides for this token, and why',
               properties: {
                 decision: { type: 'string', enum: ['forward', 'refuse'] },
-                reason: { type: 'string', description: 'revoked, revoked-all, expired, not yet valid, bad signature, wrong issuer, wrong audience, malformed, invalid' },
+                reason: { type: 'string', description: 'revoked, revoked-all, revoked-session, expired, not yet valid, bad signature, wrong issuer, wrong audience, malformed, invalid' },
                 detail: { type: 'string', description: 'The verifier\'s own words' },
                 revoked_at: { type: 'string', format: 'date-time' },
                 audit: auditEntrySchema
@@ -89,7 +89,7 @@ export default async function introspect (fastify: FastifyInstance, { isAdmin }:
     if (!admin) return { active: false }
     const { entries: [audit] } = await fastify.audit.query(revoked === 'revoked'
       ? { jti: token.id, limit: 1 }
-      : { user: token.userKey, action: 'revoke-user', limit: 1 })
+      : { user: token.userKey, action: revoked === 'revoked-all' ? 'revoke-user' : 'revoke-session', limit: 1 })
     return inactive(true, { decision: 'refuse', reason: revoked, ...(audit !== undefined && { revoked_at: audit.at, audit }) })
   })
 

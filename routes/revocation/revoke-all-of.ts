@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { RevocationSource } from '../../plugins/metrics.js'
 import type { RevocationContext, VerifiedToken } from '../../plugins/revocation.js'
 
 /** The answer of both revoke-all routes. */
@@ -18,9 +19,9 @@ export const allRevokedSchema = {
  * builds the answer both revoke-all routes give, in the shape of the Python service: one place
  * for the contract, the metric and the log line.
  */
-export async function revokeAllOf (fastify: FastifyInstance, request: FastifyRequest, userKey: string, sub: string, context: RevocationContext) {
+export async function revokeAllOf (fastify: FastifyInstance, request: FastifyRequest, userKey: string, sub: string, context: RevocationContext, source: RevocationSource) {
   const { revokedBefore } = await fastify.revocation.revokeUser(userKey, context)
-  fastify.metrics.revocations.inc({ kind: 'user' })
+  fastify.metrics.revocations.inc({ kind: 'user', source })
   request.log.info({ user: userKey, revokedBefore, by: (request.verifiedToken as VerifiedToken).userKey }, 'all tokens of user revoked')
   return { message: 'All tokens revoked successfully', user_id: sub, revoked_before: revokedBefore }
 }

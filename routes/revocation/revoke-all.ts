@@ -20,6 +20,6 @@ export default async function revokeAll (fastify: FastifyInstance, { guarded, is
   }, async function revokeAllOfCaller (request) {
     const caller = request.verifiedToken as VerifiedToken
     const context = revocationContext(request, isAdmin, 'revoke-user', { user: caller.userKey }, request.body?.reason)
-    return await revokeAllOf(fastify, request, caller.userKey, caller.sub, context)
+    return await revokeAllOf(fastify, request, caller.userKey, caller.sub, context, 'route')
   })
 }

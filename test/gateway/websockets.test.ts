@@ -75,6 +75,18 @@ for (const store of stores) {
       t.same(await socket.closed, { code: 1008, reason: 'token revoked' })
     })
 
+    t.test('POST /revoke-session closes the WebSockets of that session and leaves the user\'s other sessions open', async (t) => {
+      const sub = user()
+      const sid = `session-${randomUUID()}`
+      const inSession = opened(t, await openSocket(ws('/api/chat'), { headers: bearer(token({ sub, sid })) }))
+      const otherSession = opened(t, await openSocket(ws('/api/chat'), { headers: bearer(token({ sub, sid: `session-${randomUUID()}` })) }))
+      await inSession.roundTrip('x')
+      await otherSession.roundTrip('x')
+      t.equal((await app.inject({ method: 'POST', url: '/api/v1/auth/revoke-session', headers: bearer(token({ sub, sid })) })).statusCode, 200)
+      t.same(await inSession.closed, { code: 1008, reason: 'token revoked' })
+      t.equal(await otherSession.roundTrip('still here'), 'echo: still here')
+    })
+
     t.test('a public-path WebSocket needs no token', async (t) => {
       const socket = opened(t, await openSocket(ws('/api/public/feed')))
       t.equal(await socket.roundTrip('hi'), 'echo: hi')

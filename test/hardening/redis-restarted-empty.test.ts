@@ -22,6 +22,9 @@ t.test('a mirror instance writes back the revocations Redis lost, so every insta
   const older = signToken({ sub })
   t.equal((await mirror.inject({ method: 'POST', url: '/api/v1/auth/revoke', headers: bearer(revoked) })).statusCode, 200)
   t.equal((await mirror.inject({ method: 'POST', url: '/api/v1/auth/revoke-all', headers: bearer(signToken({ sub })) })).statusCode, 200)
+  const sid = `session-${randomUUID()}`
+  const inSession = signToken({ sub: `user-${randomUUID()}`, sid })
+  t.equal((await mirror.inject({ method: 'POST', url: '/api/v1/auth/revoke-session', headers: bearer(signToken({ sub: `user-${randomUUID()}`, sid })) })).statusCode, 200)
 
   await redis.restart()
   const client = redis.client()
@@ -29,11 +32,13 @@ t.test('a mirror instance writes back the revocations Redis lost, so every insta
   t.ok(await eventually(async () => await client.get('revocation_restored'), (value) => value !== null, { attempts: 100, intervalMs: 50 }), 'the write-back finished')
   t.equal(await client.get(`revoked_token:${jti}`), 'revoked', 'the token revocation is back in Redis')
   t.ok(await client.get(`user_tokens:${sub}`), 'and the revoke-all marker')
+  t.ok(await client.get(`revoked_session:${sid}`), 'and the session revocation')
   t.ok(await client.get('revocation_epoch'), 'and the epoch')
 
   const strict = await startGateway(t, upstream.url, { REDIS_URL: redis.url, REVOCATION_CONSISTENCY: 'strict' })
   t.equal((await strict.inject({ url: '/api/x', headers: bearer(revoked) })).statusCode, 401, 'an instance started afterwards refuses the token')
   t.equal((await strict.inject({ url: '/api/x', headers: bearer(older) })).statusCode, 401, 'and the user\'s older tokens')
+  t.equal((await strict.inject({ url: '/api/x', headers: bearer(inSession) })).statusCode, 401, 'and the revoked session\'s tokens')
   t.equal((await mirror.inject({ url: '/api/x', headers: bearer(revoked) })).statusCode, 401, 'the mirror never stopped refusing it')
 })
 

@@ -46,6 +46,7 @@ t.test('with only a secret and an upstream set, every other setting takes its do
     liveConnections: { tokenQuery: null, streamAfterMs: 1_000, expiry: 'close' },
     audit: { retentionDays: 90, memoryLimit: 10_000 },
     introspectionTokens: [],
+    backchannelLogout: null,
     docsEnabled: true,
     shutdown: { drainMs: 5_000, timeoutMs: 30_000 }
   })

@@ -46,6 +46,17 @@ t.test('connections are indexed by sid too, for session revocations', async (t) 
   t.equal(registry.revokeSession('s-1'), 0)
 })
 
+t.test('a session revocation closes the connections of that session only', async (t) => {
+  const registry = registryOf()
+  const inSession = connection({ sid: 's-1' })
+  const otherSession = connection({ tokenId: 'jti-2', sid: 's-2' })
+  registry.add(inSession)
+  registry.add(otherSession)
+  t.equal(registry.revoke({ kind: 'session', id: 's-1', revokedBefore: 1_000, expiresAt: 3_000 }), 1)
+  t.same(inSession.closedWith, ['revoked'])
+  t.same(otherSession.closedWith, [])
+})
+
 t.test('removing leaves no index entry behind, and removing twice is harmless', async (t) => {
   const registry = registryOf()
   const c = connection({ sid: 's-1', kind: 'stream' })

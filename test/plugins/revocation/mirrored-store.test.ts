@@ -62,14 +62,14 @@ t.test('checks are refused until the mirror has loaded, and answered once it has
   await eventually(async () => warnings.length, (count) => count > 0, { attempts: 150 })
   t.equal(follower.loaded, false, 'a load that Redis does not answer leaves it unloaded')
   t.equal(store.ready, false)
-  t.throws(() => store.isRevoked('known', 'alice', NOW), /not loaded/)
+  t.throws(() => store.isRevoked({ id: 'known', userKey: 'alice', iat: NOW }), /not loaded/)
 
   proxy.restore()
   await store.whenLoaded
   t.equal(follower.loaded, true)
   t.equal(store.ready, true)
-  t.equal(store.isRevoked('known', 'alice', NOW), true)
-  t.equal(store.isRevoked('unknown', 'alice', NOW), false)
+  t.equal(store.isRevoked({ id: 'known', userKey: 'alice', iat: NOW }), true)
+  t.equal(store.isRevoked({ id: 'unknown', userKey: 'alice', iat: NOW }), false)
 })
 
 t.test('a revocation made here is in this instance\'s mirror as soon as the call resolves', async (t) => {
@@ -81,13 +81,18 @@ t.test('a revocation made here is in this instance\'s mirror as soon as the call
   proxy.pause()
 
   await here.store.revokeToken('jti-1', NOW + 600)
-  t.equal(here.store.isRevoked('jti-1', 'alice', NOW), true, 'without the log, which this instance cannot read now')
+  t.equal(here.store.isRevoked({ id: 'jti-1', userKey: 'alice', iat: NOW }), true, 'without the log, which this instance cannot read now')
   await here.store.revokeUser('dave', NOW, NOW + 600)
-  t.equal(here.store.isRevoked('any', 'dave', NOW), true)
+  t.equal(here.store.isRevoked({ id: 'any', userKey: 'dave', iat: NOW }), true)
 
-  await eventually(async () => elsewhere.applied.length, (count) => count >= 2)
-  t.equal(elsewhere.store.isRevoked('jti-1', 'alice', NOW), true, 'another instance gets it through the log')
-  t.equal(elsewhere.store.isRevoked('any', 'dave', NOW), true)
+  await here.store.revokeSession('s-1', NOW, NOW + 600)
+  t.equal(here.store.isRevoked({ id: 'any', userKey: 'erin', iat: NOW, sid: 's-1' }), true)
+
+  await eventually(async () => elsewhere.applied.length, (count) => count >= 3)
+  t.equal(elsewhere.store.isRevoked({ id: 'jti-1', userKey: 'alice', iat: NOW }), true, 'another instance gets it through the log')
+  t.equal(elsewhere.store.isRevoked({ id: 'any', userKey: 'dave', iat: NOW }), true)
+  t.equal(elsewhere.store.isRevoked({ id: 'any', userKey: 'erin', iat: NOW, sid: 's-1' }), true)
+  t.equal(elsewhere.store.isRevoked({ id: 'any', userKey: 'erin', iat: NOW, sid: 's-2' }), false, 'not another session')
 })
 
 t.test('a revocation made here while the mirror loads is kept in the loaded mirror, even one the load did not see', async (t) => {
@@ -100,7 +105,7 @@ t.test('a revocation made here while the mirror loads is kept in the loaded mirr
   await admin.del('revoked_token:during-load')
   proxy.restore()
   await store.whenLoaded
-  t.equal(store.isRevoked('during-load', 'alice', NOW), true)
+  t.equal(store.isRevoked({ id: 'during-load', userKey: 'alice', iat: NOW }), true)
 })
 
 t.test('a mirror that has not heard from Redis for longer than the limit refuses to answer', async (t) => {
@@ -116,11 +121,11 @@ t.test('a mirror that has not heard from Redis for longer than the limit refuses
   clock.advance(MAX_STALENESS)
   t.equal(store.stalenessSeconds, MAX_STALENESS)
   t.equal(store.ready, true, 'up to the limit it still answers')
-  t.equal(store.isRevoked('jti-1', 'alice', NOW), true)
+  t.equal(store.isRevoked({ id: 'jti-1', userKey: 'alice', iat: NOW }), true)
 
   clock.advance(1)
   t.equal(store.ready, false)
-  t.throws(() => store.isRevoked('jti-1', 'alice', NOW), /not heard from Redis for 31 s/)
+  t.throws(() => store.isRevoked({ id: 'jti-1', userKey: 'alice', iat: NOW }), /not heard from Redis for 31 s/)
 
   await admin.xadd('revocation_log', '*', 'kind', 'token', 'id', 'jti-2', 'exp', String(NOW + 600))
   t.equal(await eventually(async () => store.ready, (ready) => ready), true, 'hearing from Redis again makes it answer')
@@ -134,7 +139,7 @@ t.test('revocations leave the mirror once expired, so that its memory stays boun
   await store.revokeToken('short-lived', NOW + 10)
   await store.revokeUser('erin', NOW, NOW + 10)
   clock.advance(20)
-  t.equal(store.isRevoked('short-lived', 'alice', NOW), false)
+  t.equal(store.isRevoked({ id: 'short-lived', userKey: 'alice', iat: NOW }), false)
   const size = await eventually(async () => store.size, (size) => size === 0, { attempts: 100, intervalMs: 20 })
   t.equal(size, 0)
 })

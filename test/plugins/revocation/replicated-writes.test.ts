@@ -23,7 +23,7 @@ t.test('enough replicas: revocations resolve, and the replica holds them', async
   await store.revokeToken('replicated-jti', now() + HOUR)
   await store.revokeUser('replicated-user', Math.floor(now()), now() + HOUR)
   t.equal(await replica.client().exists('revoked_token:replicated-jti', 'user_tokens:replicated-user'), 2)
-  t.equal(await store.isRevoked('replicated-jti', 'someone', 0), true)
+  t.equal(await store.isRevoked({ id: 'replicated-jti', userKey: 'someone', iat: 0 }), true)
 })
 
 t.test('too few replicas, with an odd REVOCATION_TIMEOUT_MS: the revocation rejects, naming the count (WAIT got whole milliseconds), and stays written on the primary', async (t) => {
@@ -50,7 +50,7 @@ t.test('a revocation waiting for replicas on its writer connection never holds u
   const revoking = t.rejects(store.revokeToken('waiting-for-replicas', now() + HOUR), /copied to 1 of the 2 replicas/)
   const blocked = await eventually(async () => await primary.client().info('clients'), (info) => info.includes('blocked_clients:1'), { attempts: 100, intervalMs: 10 })
   t.match(blocked, /blocked_clients:1/, 'WAIT is blocking the writer connection')
-  t.equal(await store.isRevoked('never-revoked', 'someone', 0), false)
+  t.equal(await store.isRevoked({ id: 'never-revoked', userKey: 'someone', iat: 0 }), false)
   t.match(await primary.client().info('clients'), /blocked_clients:1/, 'the check answered while WAIT was still blocking')
   await revoking
 })

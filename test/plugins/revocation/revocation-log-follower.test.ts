@@ -53,13 +53,15 @@ t.test('the initial load takes every revocation key, and only then is the mirror
   await admin.set('user_tokens:python-long-ago', pythonTime(NOW - RETENTION - 60))
   await admin.set('user_tokens:python-recently', pythonTime(NOW - 60))
   await admin.set('user_tokens:mallory', 'not a time')
+  await admin.set('revoked_session:s-1', formatMarker(NOW - 60), 'EX', 600)
+  await admin.set('revoked_session:s-bad', 'not a time')
 
   const { follower, logs } = await follow(t)
   t.equal(follower.loaded, false, 'not loaded while the load runs')
   await follower.whenLoaded
   t.equal(follower.loaded, true)
   const { set } = follower
-  const revoked = (tokenId: string, sub: string, iat: number, now: number): boolean => set.isRevoked(tokenId, sub, iat, now)
+  const revoked = (tokenId: string, sub: string, iat: number, now: number): boolean => set.isRevoked({ id: tokenId, userKey: sub, iat: iat }, now)
 
   t.equal(revoked('with-ttl', 'alice', NOW, NOW + 599), true, 'a token key is revoked for its TTL')
   t.equal(revoked('with-ttl', 'alice', NOW, NOW + 601), false)
@@ -72,8 +74,12 @@ t.test('the initial load takes every revocation key, and only then is the mirror
   t.equal(revoked('any', 'python-recently', NOW - 120, NOW), true, 'a recent one is honoured')
   t.equal(revoked('any', 'python-recently', NOW - 120, NOW - 60 + RETENTION - 1), true, 'until the retention has passed since its time')
   t.equal(revoked('any', 'mallory', NOW + 3600, NOW), true, 'an unreadable marker refuses every token of its user')
-  t.equal(set.size, 5, 'the ignored marker takes no memory')
+  t.equal(set.isRevoked({ id: 'any', userKey: 'alice', iat: NOW - 61, sid: 's-1' }, NOW), true, 'a revoked session covers its tokens issued before it')
+  t.equal(set.isRevoked({ id: 'any', userKey: 'alice', iat: NOW - 59, sid: 's-1' }, NOW), false)
+  t.equal(set.isRevoked({ id: 'any', userKey: 'alice', iat: NOW + 3600, sid: 's-bad' }, NOW), true, 'an unreadable one refuses every token of its session')
+  t.equal(set.size, 7, 'the ignored marker takes no memory')
   t.ok(logs.some((line) => line.level === 50 && line.sub === 'mallory' && /unreadable revoke-all marker/.test(line.msg)), 'and is logged as an error')
+  t.ok(logs.some((line) => line.level === 50 && (line as { sid?: string }).sid === 's-bad' && /unreadable session revocation/.test(line.msg)))
 })
 
 t.test('revocations stored in Redis reach the follower through the log', async (t) => {
@@ -81,13 +87,16 @@ t.test('revocations stored in Redis reach the follower through the log', async (
   await follower.whenLoaded
   await store.revokeToken('jti-1', NOW + 600)
   await store.revokeUser('carol', NOW, NOW + 600)
+  await store.revokeSession('s-2', NOW, NOW + 600)
 
-  await eventually(async () => applied.length, (count) => count >= 2)
-  t.equal(follower.set.isRevoked('jti-1', 'alice', NOW, NOW), true)
-  t.equal(follower.set.isRevoked('any', 'carol', NOW, NOW), true)
+  await eventually(async () => applied.length, (count) => count >= 3)
+  t.equal(follower.set.isRevoked({ id: 'any', userKey: 'alice', iat: NOW, sid: 's-2' }, NOW), true)
+  t.equal(follower.set.isRevoked({ id: 'jti-1', userKey: 'alice', iat: NOW }, NOW), true)
+  t.equal(follower.set.isRevoked({ id: 'any', userKey: 'carol', iat: NOW }, NOW), true)
   t.same(applied.map(({ entry }) => entry), [
     { kind: 'token', id: 'jti-1', expiresAt: NOW + 600 },
-    { kind: 'user', id: 'carol', revokedBefore: NOW, expiresAt: NOW + 600 }
+    { kind: 'user', id: 'carol', revokedBefore: NOW, expiresAt: NOW + 600 },
+    { kind: 'session', id: 's-2', revokedBefore: NOW, expiresAt: NOW + 600 }
   ], 'onApplied is called with each entry')
   for (const { lagMs } of applied) t.ok(lagMs >= 0 && lagMs < 5_000, `with the lag since Redis appended it (${lagMs} ms)`)
 })
@@ -97,12 +106,12 @@ t.test('malformed log entries are skipped and following continues', async (t) =>
   await follower.whenLoaded
   await admin.xadd(REVOCATION_LOG_KEY, '*', 'kind', 'token', 'exp', String(NOW + 600))
   await admin.xadd(REVOCATION_LOG_KEY, '*', 'kind', 'token', 'id', 'bad-exp', 'exp', 'soon')
-  await admin.xadd(REVOCATION_LOG_KEY, '*', 'kind', 'session', 'id', 'bad-kind', 'exp', String(NOW + 600))
+  await admin.xadd(REVOCATION_LOG_KEY, '*', 'kind', 'client', 'id', 'bad-kind', 'exp', String(NOW + 600))
   await store.revokeToken('good', NOW + 600)
 
   await eventually(async () => applied.length, (count) => count >= 1)
   t.same(applied.map(({ entry }) => entry.id), ['good'])
-  t.equal(follower.set.isRevoked('good', 'alice', NOW, NOW), true)
+  t.equal(follower.set.isRevoked({ id: 'good', userKey: 'alice', iat: NOW }, NOW), true)
   t.equal(follower.set.size, 1, 'nothing of the malformed entries was applied')
 })
 
@@ -129,10 +138,10 @@ t.test('after its reader was cut', async (t) => {
     t.equal(await admin.xlen(REVOCATION_LOG_KEY), 1, 'only the newest entry is left')
     proxy.restore()
 
-    const known = await eventually(async () => follower.set.isRevoked('trimmed-away', 'alice', NOW, NOW), (yes) => yes)
+    const known = await eventually(async () => follower.set.isRevoked({ id: 'trimmed-away', userKey: 'alice', iat: NOW }, NOW), (yes) => yes)
     t.equal(known, true, 'it reloaded from the keys')
-    t.equal(follower.set.isRevoked('newest', 'alice', NOW, NOW), true)
-    t.equal(follower.set.isRevoked('seen', 'alice', NOW, NOW), true)
+    t.equal(follower.set.isRevoked({ id: 'newest', userKey: 'alice', iat: NOW }, NOW), true)
+    t.equal(follower.set.isRevoked({ id: 'seen', userKey: 'alice', iat: NOW }, NOW), true)
   })
 
   t.test('it reloads when the log vanished meanwhile, as after Redis restarted empty', async (t) => {
@@ -140,7 +149,7 @@ t.test('after its reader was cut', async (t) => {
     await admin.multi().del(REVOCATION_LOG_KEY).set('revoked_token:written-meanwhile', 'revoked', 'EX', 600).exec()
     proxy.restore()
 
-    const known = await eventually(async () => follower.set.isRevoked('written-meanwhile', 'alice', NOW, NOW), (yes) => yes)
+    const known = await eventually(async () => follower.set.isRevoked({ id: 'written-meanwhile', userKey: 'alice', iat: NOW }, NOW), (yes) => yes)
     t.equal(known, true)
   })
 })
@@ -203,8 +212,8 @@ t.test('a logged revocation whose key cannot be written is logged as an error an
   await admin.hset('user_tokens:hashed', 'not', 'a marker')
   await admin.xadd(REVOCATION_LOG_KEY, '*', 'kind', 'user', 'id', 'hashed', 'rb', String(NOW), 'exp', String(NOW + 600))
   await store.revokeToken('after', NOW + 600)
-  t.equal(await eventually(async () => follower.set.isRevoked('after', 'alice', NOW, NOW), (yes) => yes), true)
-  t.equal(follower.set.isRevoked('any', 'hashed', NOW, NOW), true, 'the mirror enforces it all the same')
+  t.equal(await eventually(async () => follower.set.isRevoked({ id: 'after', userKey: 'alice', iat: NOW }, NOW), (yes) => yes), true)
+  t.equal(follower.set.isRevoked({ id: 'any', userKey: 'hashed', iat: NOW }, NOW), true, 'the mirror enforces it all the same')
   t.ok(logs.some((line) => line.level === 50 && /could not write the keys/.test(line.msg)))
 })
 
@@ -227,12 +236,12 @@ t.test('a log trimmed by retention past its position is reloaded, without a writ
   await follower.whenLoaded
   const expiresAt = later() + 600
   await admin.xadd(REVOCATION_LOG_KEY, '*', 'kind', 'token', 'id', 'seen', 'exp', String(expiresAt))
-  await eventually(async () => follower.set.isRevoked('seen', 'alice', 0, later()), (yes) => yes)
+  await eventually(async () => follower.set.isRevoked({ id: 'seen', userKey: 'alice', iat: 0 }, later()), (yes) => yes)
   proxy.cut()
   await eventually(async () => logs.some((line) => line.level === 40), (failed) => failed, { attempts: 150 })
   await admin.set('revoked_token:meanwhile', 'revoked', 'EX', 600)
   await admin.xtrim(REVOCATION_LOG_KEY, 'MAXLEN', 0)
   proxy.restore()
-  t.equal(await eventually(async () => follower.set.isRevoked('meanwhile', 'alice', 0, later()), (yes) => yes), true, 'it reloaded from the keys')
+  t.equal(await eventually(async () => follower.set.isRevoked({ id: 'meanwhile', userKey: 'alice', iat: 0 }, later()), (yes) => yes), true, 'it reloaded from the keys')
   t.notOk(logs.some((line) => /Redis lost revocations/.test(line.msg)), 'and wrote nothing back')
 })

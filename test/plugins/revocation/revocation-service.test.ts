@@ -209,9 +209,9 @@ t.test('a revoke-all is kept until the last token it covers has expired, and no 
   // The latest token covered: iat just under revokedBefore + 1 (floored into it), living maxTtl.
   const lastExpiry = revokedBefore + 1 + RULES.maxTokenTtlSeconds + RULES.clockToleranceSeconds
   setNow(lastExpiry - 0.5)
-  t.equal(await memory.isRevoked('any', 'alice', now), true)
+  t.equal(await memory.isRevoked({ id: 'any', userKey: 'alice', iat: now }), true)
   setNow(lastExpiry)
-  t.equal(await memory.isRevoked('any', 'alice', now), false)
+  t.equal(await memory.isRevoked({ id: 'any', userKey: 'alice', iat: now }), false)
 })
 
 t.test('fail closed: a store that cannot answer refuses the request with 503 and Retry-After', async (t) => {

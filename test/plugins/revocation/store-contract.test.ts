@@ -20,67 +20,67 @@ function revocationStoreContract (name: string, create: (t: Test) => Promise<Sto
 
   fact('a token id never revoked is not revoked', async (t) => {
     const { store } = await create(t)
-    t.equal(await store.isRevoked('never-seen', 'alice', START), false)
+    t.equal(await store.isRevoked({ id: 'never-seen', userKey: 'alice', iat: START }), false)
   })
 
   fact('a revoked token id is revoked, and only that id', async (t) => {
     const { store, clock } = await create(t)
     await store.revokeToken('jti-1', clock.now() + HOUR)
-    t.equal(await store.isRevoked('jti-1', 'alice', START - 10), true)
-    t.equal(await store.isRevoked('jti-2', 'alice', START - 10), false)
+    t.equal(await store.isRevoked({ id: 'jti-1', userKey: 'alice', iat: START - 10 }), true)
+    t.equal(await store.isRevoked({ id: 'jti-2', userKey: 'alice', iat: START - 10 }), false)
   })
 
   fact('a revoked token id is revoked whatever sub or iat it is checked with', async (t) => {
     const { store, clock } = await create(t)
     await store.revokeToken('jti-1', clock.now() + HOUR)
-    t.equal(await store.isRevoked('jti-1', 'bob', START + 100), true)
+    t.equal(await store.isRevoked({ id: 'jti-1', userKey: 'bob', iat: START + 100 }), true)
   })
 
   fact('revokeUser revokes that user\'s tokens issued before the time', async (t) => {
     const { store, clock } = await create(t)
     await store.revokeUser('alice', START, clock.now() + HOUR)
-    t.equal(await store.isRevoked('any', 'alice', START - 60), true)
+    t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START - 60 }), true)
   })
 
   fact('revokeUser revokes a token issued in the very same second (fail safe)', async (t) => {
     const { store, clock } = await create(t)
     await store.revokeUser('alice', START, clock.now() + HOUR)
-    t.equal(await store.isRevoked('any', 'alice', START), true)
+    t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START }), true)
   })
 
   fact('revokeUser leaves tokens issued after the time valid', async (t) => {
     const { store, clock } = await create(t)
     await store.revokeUser('alice', START, clock.now() + HOUR)
-    t.equal(await store.isRevoked('any', 'alice', START + 1), false)
+    t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 1 }), false)
   })
 
   fact('revokeUser leaves other users\' tokens valid', async (t) => {
     const { store, clock } = await create(t)
     await store.revokeUser('alice', START, clock.now() + HOUR)
-    t.equal(await store.isRevoked('any', 'bob', START - 60), false)
-    t.equal(await store.isRevoked('any', 'alice2', START - 60), false)
+    t.equal(await store.isRevoked({ id: 'any', userKey: 'bob', iat: START - 60 }), false)
+    t.equal(await store.isRevoked({ id: 'any', userKey: 'alice2', iat: START - 60 }), false)
   })
 
   fact('a later revokeUser moves the marker forward', async (t) => {
     const { store, clock } = await create(t)
     await store.revokeUser('alice', START, clock.now() + HOUR)
     await store.revokeUser('alice', START + 30, clock.now() + HOUR)
-    t.equal(await store.isRevoked('any', 'alice', START + 30), true)
-    t.equal(await store.isRevoked('any', 'alice', START + 31), false)
+    t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 30 }), true)
+    t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 31 }), false)
   })
 
   fact('a revokeUser with an earlier time never moves the marker back', async (t) => {
     const { store, clock } = await create(t)
     await store.revokeUser('alice', START + 30, clock.now() + HOUR)
     await store.revokeUser('alice', START, clock.now() + HOUR)
-    t.equal(await store.isRevoked('any', 'alice', START + 15), true, 'a token issued between the two times stays revoked')
-    t.equal(await store.isRevoked('any', 'alice', START + 30), true)
+    t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 15 }), true, 'a token issued between the two times stays revoked')
+    t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 30 }), true)
   })
 
   fact('a fractional revokedBefore covers an iat equal to it', async (t) => {
     const { store, clock } = await create(t)
     await store.revokeUser('alice', START + 0.5, clock.now() + HOUR)
-    t.equal(await store.isRevoked('any', 'alice', START + 0.5), true)
+    t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 0.5 }), true)
   })
 
   fact('userMarker: null without a revoke-all, else the marker\'s time and expiry', async (t) => {
@@ -91,6 +91,32 @@ function revocationStoreContract (name: string, create: (t: Test) => Promise<Sto
     t.equal(marker?.revokedBefore, START)
     t.ok(Math.abs((marker?.expiresAt as number) - (START + HOUR)) <= 2, 'expires when written to (Redis keys live a second longer)')
     t.equal(await store.userMarker('bob'), null)
+  })
+
+  fact('revokeSession revokes the tokens of that session issued at or before the time, and only those', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeSession('s-1', START, clock.now() + HOUR)
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, sid: 's-1' }), true)
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START, sid: 's-1' }), true, 'the very same second too (fail safe)')
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 1, sid: 's-1' }), false, 'a token issued after it')
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, sid: 's-2' }), false, 'another session of the same user')
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60 }), false, 'a token without sid')
+  })
+
+  fact('a revokeSession with an earlier time never moves the session\'s revocation back', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeSession('s-1', START + 30, clock.now() + HOUR)
+    await store.revokeSession('s-1', START, clock.now() + HOUR)
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 30, sid: 's-1' }), true)
+    await store.revokeSession('s-1', START + 60, clock.now() + HOUR)
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 60, sid: 's-1' }), true, 'a later one moves it forward')
+  })
+
+  fact('a session revocation is kept apart from a user of the same name', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeSession('alice', START, clock.now() + HOUR)
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60 }), false)
+    t.equal(await store.userMarker('alice'), null)
   })
 
   fact('ping resolves while the store is reachable', async (t) => {
@@ -128,6 +154,22 @@ async function redisStore (t: Test, timeoutMs = 1000): Promise<StoreUnderTest> {
 
 revocationStoreContract('redis', redisStore)
 
+t.test('redis: a session revocation is the key revoked_session:{sid}, an ISO 8601 time kept until its tokens have expired', async (t) => {
+  const { store, clock } = await redisStore(t)
+  await store.revokeSession('s-1', START, clock.now() + HOUR)
+  t.equal(await inspect.get('revoked_session:s-1'), '2025-10-14T12:34:56+00:00')
+  const ttl = await inspect.ttl('revoked_session:s-1')
+  t.ok(ttl >= HOUR && ttl <= HOUR + 2, `ttl ${ttl}`)
+  t.match(await inspect.xrange('revocation_log', '-', '+'), [[String, ['kind', 'session', 'id', 's-1', 'rb', String(START), 'exp', String(START + HOUR)]]], 'logged first, like the other kinds')
+})
+
+t.test('redis: a session revocation the Python service\'s way (naive ISO time, no TTL) is honoured', async (t) => {
+  const { store } = await redisStore(t)
+  await inspect.set('revoked_session:s-1', '2025-10-14 12:34:56.123456')
+  t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START, sid: 's-1' }), true)
+  t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 1, sid: 's-1' }), false)
+})
+
 t.test('memory: an expired marker is no longer answered by userMarker', async (t) => {
   const clock = controlledClock(START)
   const store = new MemoryRevocationStore(clock.now)
@@ -152,12 +194,12 @@ t.test('memory: entries are dropped once expired, so memory stays bounded', asyn
   t.equal(store.size, 2)
 
   clock.advance(10)
-  t.equal(await store.isRevoked('jti-1', 'bob', START), false, 'an expired token revocation no longer counts')
+  t.equal(await store.isRevoked({ id: 'jti-1', userKey: 'bob', iat: START }), false, 'an expired token revocation no longer counts')
   store.sweep()
   t.equal(store.size, 1, 'the expired token id is swept')
 
   clock.advance(10)
-  t.equal(await store.isRevoked('any', 'alice', START), false, 'an expired marker no longer counts')
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START }), false, 'an expired marker no longer counts')
   store.sweep()
   t.equal(store.size, 0, 'the expired marker is swept')
 })
@@ -170,7 +212,7 @@ t.test('memory: sweep keeps entries that have not expired yet', async (t) => {
   clock.advance(9)
   store.sweep()
   t.equal(store.size, 1)
-  t.equal(await store.isRevoked('jti-1', 'alice', START), true)
+  t.equal(await store.isRevoked({ id: 'jti-1', userKey: 'alice', iat: START }), true)
 })
 
 t.test('memory: revoking an id again with an earlier expiry never shortens its revocation', async (t) => {
@@ -180,7 +222,7 @@ t.test('memory: revoking an id again with an earlier expiry never shortens its r
   await store.revokeToken('jti-1', START + 100)
   await store.revokeToken('jti-1', START + 10)
   clock.advance(50)
-  t.equal(await store.isRevoked('jti-1', 'alice', START), true)
+  t.equal(await store.isRevoked({ id: 'jti-1', userKey: 'alice', iat: START }), true)
 })
 
 t.test('redis: a revoked token is stored as revoked_token:{id} = "revoked", kept at least until it expires', async (t) => {
@@ -219,29 +261,29 @@ t.test('redis: a revoke-all is stored as user_tokens:{sub} = ISO 8601 with +00:0
 t.test('redis: a naive ISO marker written by the Python service is read as UTC', async (t) => {
   const { store } = await redisStore(t)
   await inspect.set('user_tokens:alice', '2025-10-14T12:34:56')
-  t.equal(await store.isRevoked('any', 'alice', START), true)
-  t.equal(await store.isRevoked('any', 'alice', START + 1), false)
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START }), true)
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 1 }), false)
 })
 
 t.test('redis: a naive ISO marker with microseconds is honoured', async (t) => {
   const { store } = await redisStore(t)
   await inspect.set('user_tokens:alice', '2025-10-14T12:34:56.789123')
-  t.equal(await store.isRevoked('any', 'alice', START), true)
-  t.equal(await store.isRevoked('any', 'alice', START + 1), false)
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START }), true)
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 1 }), false)
 })
 
 t.test('redis: an epoch-seconds marker is honoured', async (t) => {
   const { store } = await redisStore(t)
   await inspect.set('user_tokens:alice', String(START))
-  t.equal(await store.isRevoked('any', 'alice', START), true)
-  t.equal(await store.isRevoked('any', 'alice', START + 1), false)
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START }), true)
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 1 }), false)
 })
 
 t.test('redis: an earlier revokeUser never moves back a naive marker of the Python service', async (t) => {
   const { store } = await redisStore(t)
   await inspect.set('user_tokens:alice', '2025-10-14T12:34:56.789123')
   await store.revokeUser('alice', START - HOUR, START + HOUR)
-  t.equal(await store.isRevoked('any', 'alice', START), true)
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START }), true)
 })
 
 // As strings, "1760445296" sorts before any "2025-..." marker, whatever the times.
@@ -249,17 +291,17 @@ t.test('redis: an earlier revokeUser never moves back an epoch-seconds marker', 
   const { store } = await redisStore(t)
   await inspect.set('user_tokens:alice', String(START))
   await store.revokeUser('alice', START - HOUR, START + HOUR)
-  t.equal(await store.isRevoked('any', 'alice', START - 60), true, 'a token issued between the two times stays revoked')
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START - 60 }), true, 'a token issued between the two times stays revoked')
 })
 
 t.test('redis: a corrupt marker revokes every token of the user, never "not revoked"', async (t) => {
   const { store, clock } = await redisStore(t)
   await inspect.set('user_tokens:alice', 'not-a-time')
-  t.equal(await store.isRevoked('any', 'alice', START + 10 * HOUR), true)
-  t.equal(await store.isRevoked('any', 'bob', START), false, 'other users are untouched')
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 10 * HOUR }), true)
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'bob', iat: START }), false, 'other users are untouched')
   await store.revokeUser('alice', START, clock.now() + HOUR)
   t.match(await inspect.get('user_tokens:alice'), /^2025-10-14T/, 'the next revoke-all replaces it with a readable marker')
-  t.equal(await store.isRevoked('any', 'alice', START + 1), false, 'after which later tokens pass again')
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 1 }), false, 'after which later tokens pass again')
 })
 
 t.test('redis: a marker in another zone is compared by its time, not its text', async (t) => {
@@ -270,23 +312,23 @@ t.test('redis: a marker in another zone is compared by its time, not its text', 
   const shifted = `${date}T${String((Number(time.slice(0, 2)) + 2) % 24).padStart(2, '0')}${time.slice(2)}+02:00`
   await inspect.set('user_tokens:alice', shifted)
   await store.revokeUser('alice', START + 3 * HOUR, clock.now() + 10 * HOUR)
-  t.equal(await store.isRevoked('any', 'alice', START + 3 * HOUR), true, 'a later revoke-all moves it forward')
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 3 * HOUR }), true, 'a later revoke-all moves it forward')
   await store.revokeUser('alice', START + HOUR, clock.now() + 10 * HOUR)
-  t.equal(await store.isRevoked('any', 'alice', START + 3 * HOUR), true, 'an earlier one never moves it back')
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 3 * HOUR }), true, 'an earlier one never moves it back')
 })
 
 t.test('redis: a marker written by Python\'s str(datetime) (a space for the T) is honoured', async (t) => {
   const { store } = await redisStore(t)
   await inspect.set('user_tokens:alice', new Date(START * 1000).toISOString().replace('T', ' ').replace('Z', '123'))
-  t.equal(await store.isRevoked('any', 'alice', START), true)
-  t.equal(await store.isRevoked('any', 'alice', START + 1), false)
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START }), true)
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 1 }), false)
 })
 
 t.test('redis: a revoked token id is refused even when its user\'s marker is corrupt', async (t) => {
   const { store, clock } = await redisStore(t)
   await store.revokeToken('jti-1', clock.now() + HOUR)
   await inspect.set('user_tokens:alice', 'not-a-time')
-  t.equal(await store.isRevoked('jti-1', 'alice', START), true)
+  t.equal(await store.isRevoked({ id: 'jti-1', userKey: 'alice', iat: START }), true)
 })
 
 t.test('redis: a server that does not answer makes every call reject within the timeout', async (t) => {
@@ -296,7 +338,7 @@ t.test('redis: a server that does not answer makes every call reject within the 
   await pauser.call('CLIENT', 'PAUSE', '1000', 'ALL')
   t.teardown(async () => { await pauser.call('CLIENT', 'UNPAUSE') })
   const calls: Record<string, () => Promise<unknown>> = {
-    isRevoked: async () => await store.isRevoked('paused-jti', 'paused-user', START),
+    isRevoked: async () => await store.isRevoked({ id: 'paused-jti', userKey: 'paused-user', iat: START }),
     revokeToken: async () => await store.revokeToken('paused-jti', clock.now() + HOUR),
     revokeUser: async () => await store.revokeUser('paused-user', START, clock.now() + HOUR),
     ping: async () => await store.ping()
@@ -324,7 +366,7 @@ t.test('redis: with the server stopped, every call rejects within the timeout', 
   await closed
 
   const calls: Record<string, () => Promise<unknown>> = {
-    isRevoked: async () => await store.isRevoked('any', 'alice', START),
+    isRevoked: async () => await store.isRevoked({ id: 'any', userKey: 'alice', iat: START }),
     revokeToken: async () => await store.revokeToken('jti-1', clock.now() + HOUR),
     revokeUser: async () => await store.revokeUser('alice', START, clock.now() + HOUR),
     ping: async () => await store.ping()
@@ -348,20 +390,20 @@ t.test('redis: a later revokeUser moves an epoch-seconds marker forward', async 
   await inspect.set('user_tokens:alice', String(START))
   await store.revokeUser('alice', START + 60, START + HOUR)
   t.equal(await inspect.get('user_tokens:alice'), '2025-10-14T12:35:56+00:00')
-  t.equal(await store.isRevoked('any', 'alice', START + 60), true)
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 60 }), true)
 })
 
 t.test('redis: a later revokeUser moves a naive Python marker forward', async (t) => {
   const { store } = await redisStore(t)
   await inspect.set('user_tokens:alice', '2025-10-14T12:34:56.789123')
   await store.revokeUser('alice', START + 60, START + HOUR)
-  t.equal(await store.isRevoked('any', 'alice', START + 60), true)
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 60 }), true)
 })
 
 t.test('redis: revokeUser replaces a corrupt marker, so checks work again', async (t) => {
   const { store } = await redisStore(t)
   await inspect.set('user_tokens:alice', 'not-a-time')
   await store.revokeUser('alice', START, START + HOUR)
-  t.equal(await store.isRevoked('any', 'alice', START), true)
-  t.equal(await store.isRevoked('any', 'alice', START + 1), false)
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START }), true)
+  t.equal(await store.isRevoked({ id: 'any', userKey: 'alice', iat: START + 1 }), false)
 })

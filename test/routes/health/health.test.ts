@@ -66,8 +66,8 @@ t.test('/metrics counts requests by outcome, revocations by kind, and the mirror
   t.match(text, /process_resident_memory_bytes/, 'with the process metrics')
 
   const own = (await other.inject({ url: '/metrics' })).body
-  t.equal(sample(own, 'gateway_revocations_total{kind="token"}'), 1)
-  t.equal(sample(own, 'gateway_revocations_total{kind="user"}'), 1)
+  t.equal(sample(own, 'gateway_revocations_total{kind="token",source="route"}'), 1)
+  t.equal(sample(own, 'gateway_revocations_total{kind="user",source="route"}'), 1)
 })
 
 t.test('fail-open requests are counted as such', async (t) => {

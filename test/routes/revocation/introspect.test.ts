@@ -52,6 +52,19 @@ for (const store of stores) {
       t.match((await asAdmin(token)).json().gateway, { decision: 'refuse', reason: 'revoked-all', audit: { action: 'revoke-user', target: { user: sub }, reason: 'offboarded' } })
     })
 
+    t.test('a token revoked with its session: reason revoked-session; with its user: revoked-all, even with a sid', async (t) => {
+      const sub = `user-${randomUUID()}`
+      const sid = `session-${randomUUID()}`
+      const token = signToken({ sub, sid, aud: 'orders' })
+      await app.inject({ method: 'POST', url: `${PREFIX}/revoke-session`, headers: bearer(signToken({ sub, sid, aud: 'orders' })), payload: { reason: 'logged out' } })
+      t.same((await asService(token)).json(), { active: false })
+      t.match((await asAdmin(token)).json().gateway, { decision: 'refuse', reason: 'revoked-session', audit: { action: 'revoke-session', target: { session: sid, user: sub }, reason: 'logged out' } })
+      const other = `user-${randomUUID()}`
+      const withSession = signToken({ sub: other, sid: `session-${randomUUID()}`, aud: 'orders' })
+      await app.inject({ method: 'POST', url: `${PREFIX}/admin/revoke-user/${other}`, headers: bearer(admin) })
+      t.match((await asAdmin(withSession)).json().gateway, { reason: 'revoked-all', audit: { action: 'revoke-user' } })
+    })
+
     t.test('tokens that do not verify: inactive, and the admin learns why', async (t) => {
       const past = now() - 7200
       const cases: Array<[string, string]> = [

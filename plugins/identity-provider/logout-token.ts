@@ -1,0 +1,82 @@
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose'
+
+/** The event member a logout token must carry (OIDC Back-Channel Logout 1.0 §2.4). */
+export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
+
+/**
+ * Asymmetric algorithms only: a logout token is signed with the provider's private key. `none`
+ * and HMAC are never accepted, so a public key can never be used as an HMAC secret.
+ */
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
+
+export interface LogoutTokenRules {
+  issuer: string
+  audiences: string[]
+  jwksUrl: string
+  /** A token without `exp` is accepted this long after its `iat`. */
+  maxAgeSeconds: number
+  clockToleranceSeconds: number
+  /** Seconds since the epoch. */
+  now: () => number
+}
+
+/** A logout token that checked out: whose session or user to revoke, and how long its jti matters. */
+export interface LogoutRequest {
+  iss: string
+  jti: string
+  sub?: string
+  sid?: string
+  /** Epoch seconds after which the token can no longer be replayed. */
+  replayableUntil: number
+}
+
+/** Why a logout token is refused; its message is the `error_description`. */
+export class LogoutTokenError extends Error {}
+
+/** Verifies logout tokens against the provider's key set (fetched by jose, cached, refetched for an unknown kid). */
+export function logoutTokenVerifier (rules: LogoutTokenRules): (token: string) => Promise<LogoutRequest> {
+  const keys = createRemoteJWKSet(new URL(rules.jwksUrl))
+  const tolerance = rules.clockToleranceSeconds
+  return async function verifyLogoutToken (token) {
+    let payload: JWTPayload
+    let typ: string | undefined
+    try {
+      ({ payload, protectedHeader: { typ } } = await jwtVerify(token, keys, {
+        algorithms: ALGORITHMS,
+        issuer: rules.issuer,
+        audience: rules.audiences,
+        clockTolerance: tolerance,
+        currentDate: new Date(rules.now() * 1000),
+        requiredClaims: ['iat', 'jti']
+      }))
+    } catch (err) {
+      throw new LogoutTokenError(`logout token refused: ${(err as Error).message}`)
+    }
+    return checkLogoutClaims(payload, typ, rules)
+  }
+}
+
+/** §2.6: the claims jose does not check. */
+function checkLogoutClaims (payload: JWTPayload, typ: string | undefined, rules: LogoutTokenRules): LogoutRequest {
+  // §2.3: explicit typing keeps other JWTs of the provider (ID tokens) from passing as logouts.
+  if (typ !== undefined && !/^(application\/)?logout\+jwt$/i.test(typ)) throw new LogoutTokenError(`typ "${typ}" is not logout+jwt`)
+  const now = rules.now()
+  const tolerance = rules.clockToleranceSeconds
+  const iat = payload.iat as number
+  if (iat > now + tolerance) throw new LogoutTokenError('iat is in the future')
+  const replayableUntil = payload.exp !== undefined ? payload.exp + tolerance : iat + rules.maxAgeSeconds + tolerance
+  if (payload.exp === undefined && replayableUntil < now) throw new LogoutTokenError(`issued more than ${rules.maxAgeSeconds} s ago and without exp`)
+  const events = payload.events
+  if (!isJsonObject(events) || !isJsonObject(events[BACKCHANNEL_LOGOUT_EVENT])) throw new LogoutTokenError(`events must hold ${BACKCHANNEL_LOGOUT_EVENT} as a JSON object`)
+  // §2.4: a nonce would let an ID token pass as a logout token.
+  if (payload.nonce !== undefined) throw new LogoutTokenError('nonce is not allowed')
+  const sub = typeof payload.sub === 'string' ? payload.sub : undefined
+  const sid = typeof payload.sid === 'string' ? payload.sid : undefined
+  if (sub === undefined && sid === undefined) throw new LogoutTokenError('sub or sid is required')
+  if (typeof payload.jti !== 'string') throw new LogoutTokenError('jti must be a string')
+  return { iss: payload.iss as string, jti: payload.jti, ...(sub !== undefined && { sub }), ...(sid !== undefined && { sid }), replayableUntil }
+}
+
+function isJsonObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}

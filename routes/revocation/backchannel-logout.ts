@@ -1,0 +1,90 @@
+import formbody from '@fastify/formbody'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { BackchannelLogoutSettings } from '../../plugins/config/parse-backchannel-logout.js'
+import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../plugins/config/defaults.js'
+import { errorResponses } from '../../plugins/error-handler/error-schema.js'
+import { StoreUnavailableError, withRetryAfter } from '../../plugins/errors.js'
+import { LogoutTokenError, logoutTokenVerifier, type LogoutRequest } from '../../plugins/identity-provider/logout-token.js'
+import { memorySeenJtis, redisSeenJtis, seenJtiKey } from '../../plugins/identity-provider/seen-jtis.js'
+import { MAX_TOKEN_LENGTH } from '../../plugins/revocation/bearer-token.js'
+import type { RevocationContext } from '../../plugins/revocation.js'
+
+/** The answer of a refused logout token (§2.8): RFC 6749 §5.2's error body. */
+const logoutErrorSchema = {
+  description: 'The logout token was refused (OIDC Back-Channel Logout 1.0 §2.8); nothing was revoked',
+  type: 'object',
+  properties: { error: { type: 'string', const: 'invalid_request' }, error_description: { type: 'string' } },
+  required: ['error']
+} as const
+
+const nowSeconds = (): number => Date.now() / 1000
+
+/**
+ * POST /backchannel-logout: the identity provider's OIDC Back-Channel Logout 1.0 call. A logout
+ * token with `sid` revokes that session, one with only `sub` every token of the user. Registered
+ * only when BACKCHANNEL_LOGOUT_ISSUER and _AUDIENCE are set.
+ */
+export default async function backchannelLogout (fastify: FastifyInstance, settings: BackchannelLogoutSettings): Promise<void> {
+  const { jwt } = fastify.config
+  const verify = logoutTokenVerifier({ ...settings, clockToleranceSeconds: jwt.clockToleranceSeconds, now: nowSeconds })
+  const seen = fastify.hasDecorator('redis') ? redisSeenJtis(fastify.redis, nowSeconds) : memorySeenJtis(nowSeconds)
+  await fastify.register(formbody, { bodyLimit: 2 * MAX_TOKEN_LENGTH })
+  fastify.post<{ Body: { logout_token?: string } | undefined }>('/backchannel-logout', {
+    config: { revocationCheck: false },
+    bodyLimit: 2 * MAX_TOKEN_LENGTH,
+    schema: {
+      tags: ['identity provider'],
+      summary: 'OIDC Back-Channel Logout 1.0: the identity provider ends a session (sid) or a user (sub)',
+      security: [{}],
+      consumes: ['application/x-www-form-urlencoded'],
+      response: {
+        200: { description: 'The session or user is revoked', type: 'null' },
+        400: logoutErrorSchema,
+        ...errorResponses(413, 415, 503)
+      }
+    }
+  }, async function receiveLogout (request, reply) {
+    // §2.8: neither answer may be cached.
+    void reply.header('cache-control', 'no-store')
+    const token = request.body?.logout_token
+    if (typeof token !== 'string' || token === '') return await refuse(reply, 'logout_token is required')
+    let logout: LogoutRequest
+    try {
+      logout = await verify(token)
+    } catch (err) {
+      return await refuse(reply, (err as LogoutTokenError).message)
+    }
+    const jtiKey = seenJtiKey(logout.iss, logout.jti)
+    const fresh = await seen.claim(jtiKey, logout.replayableUntil).catch((err: unknown) => {
+      request.log.error({ err }, 'back-channel logout: the seen jtis cannot be read')
+      throw withRetryAfter(new StoreUnavailableError(), STORE_UNAVAILABLE_RETRY_AFTER_SECONDS)
+    })
+    if (!fresh) return await refuse(reply, 'jti already used: a replayed logout token')
+    try {
+      await revokeFor(request, logout)
+    } catch (err) {
+      // The provider retries a 503: its retry must not be taken for a replay.
+      await seen.release(jtiKey)
+      throw err
+    }
+    return await reply.code(200).send()
+  })
+
+  async function revokeFor (request: FastifyRequest, { iss, sub, sid }: LogoutRequest): Promise<void> {
+    const keyOf = (id: string): string => jwt.issuers.includes(iss) ? fastify.revocation.userKeyFor(id, iss) : id
+    const context = (action: string, target: RevocationContext['target']): RevocationContext =>
+      ({ action, target, actor: { sub: `idp:${iss}`, ip: request.ip, admin: false }, requestId: request.id })
+    if (sid !== undefined) {
+      await fastify.revocation.revokeSession(keyOf(sid), context('revoke-session', { session: keyOf(sid), ...(sub !== undefined && { user: keyOf(sub) }) }))
+      fastify.metrics.revocations.inc({ kind: 'session', source: 'backchannel' })
+    } else {
+      await fastify.revocation.revokeUser(keyOf(sub as string), context('revoke-user', { user: keyOf(sub as string) }))
+      fastify.metrics.revocations.inc({ kind: 'user', source: 'backchannel' })
+    }
+    request.log.info({ iss, sid, sub }, 'back-channel logout applied')
+  }
+}
+
+async function refuse (reply: FastifyReply, description: string): Promise<FastifyReply> {
+  return await reply.code(400).send({ error: 'invalid_request', error_description: description })
+}
