@@ -121,7 +121,7 @@ t.test('shard failovers (CLUSTER FAILOVER, then SIGKILL of a primary) lose nothi
   await cluster.settled()
   const after = signToken({ sub: 'cluster-after' })
   const revokeAfter = async (): Promise<number> => (await strict.inject({ method: 'POST', url: `${PREFIX}/revoke`, headers: bearer(after) })).statusCode
-  t.equal(await eventually(revokeAfter, (code) => code !== 503, { attempts: 50, intervalMs: 200 }), 200, 'revocations answer 200 again once the cluster settled')
+  t.equal(await eventually(revokeAfter, (code) => code !== 503, { attempts: 150, intervalMs: 200 }), 200, 'revocations answer 200 again once the cluster settled')
   t.equal(await eventually(async () => await call(mirror, after), (code) => code === 401, { attempts: 100, intervalMs: 100 }), 401, 'the mirror follows the log on its new primary')
   t.equal(await eventually(async () => await call(mirror, signToken({ sub: 'valid' })), (code) => code === 200), 200)
 })
