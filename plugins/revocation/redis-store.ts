@@ -72,31 +72,29 @@ export class RedisRevocationStore implements RevocationStore {
    * The whole write, replicas' copies included, is bounded by one timeout.
    */
   async revokeToken (tokenId: string, expiresAt: number): Promise<void> {
-    const deadline = Date.now() + this.timeoutMs
-    await this.bounded((async () => {
-      await this.log({ kind: 'token', id: tokenId, expiresAt }, deadline)
-      await extendTokenKey(this.writer, tokenId, keySecondsUntil(expiresAt, this.now()))
-      await this.replicated(revokedTokenKey(tokenId), deadline)
-    })())
+    await this.logThenWrite({ kind: 'token', id: tokenId, expiresAt }, revokedTokenKey(tokenId),
+      async () => { await extendTokenKey(this.writer, tokenId, keySecondsUntil(expiresAt, this.now())) })
   }
 
   /** Moves the user's marker forward, never back (see extendMarkerKey), after logging it. */
   async revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void> {
-    const deadline = Date.now() + this.timeoutMs
-    await this.bounded((async () => {
-      await this.log({ kind: 'user', id: sub, revokedBefore, expiresAt }, deadline)
-      await extendMarkerKey(this.writer, sub, revokedBefore, keySecondsUntil(expiresAt, this.now()))
-      await this.replicated(userMarkerKey(sub), deadline)
-    })())
+    await this.logThenWrite({ kind: 'user', id: sub, revokedBefore, expiresAt }, userMarkerKey(sub),
+      async () => { await extendMarkerKey(this.writer, sub, revokedBefore, keySecondsUntil(expiresAt, this.now())) })
   }
 
   /** Moves the session's revocation time forward, never back, after logging it. */
   async revokeSession (sid: string, revokedBefore: number, expiresAt: number): Promise<void> {
+    await this.logThenWrite({ kind: 'session', id: sid, revokedBefore, expiresAt }, revokedSessionKey(sid),
+      async () => { await extendSessionKey(this.writer, sid, revokedBefore, keySecondsUntil(expiresAt, this.now())) })
+  }
+
+  /** Every kind of revocation: its log entry first, then its key, each copied to replicas when asked, within one timeout. */
+  private async logThenWrite (entry: LogEntry, key: string, writeKey: () => Promise<void>): Promise<void> {
     const deadline = Date.now() + this.timeoutMs
     await this.bounded((async () => {
-      await this.log({ kind: 'session', id: sid, revokedBefore, expiresAt }, deadline)
-      await extendSessionKey(this.writer, sid, revokedBefore, keySecondsUntil(expiresAt, this.now()))
-      await this.replicated(revokedSessionKey(sid), deadline)
+      await this.log(entry, deadline)
+      await writeKey()
+      await this.replicated(key, deadline)
     })())
   }
 
