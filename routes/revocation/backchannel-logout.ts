@@ -8,6 +8,10 @@ import { LogoutTokenError, logoutTokenVerifier, type LogoutRequest } from '../..
 import { memorySeenJtis, redisSeenJtis, seenJtiKey } from '../../plugins/identity-provider/seen-jtis.js'
 import { MAX_TOKEN_LENGTH } from '../../plugins/revocation/bearer-token.js'
 import type { RevocationContext } from '../../plugins/revocation.js'
+import { requireMediaType } from './media-type.js'
+
+/** §2.5: the logout token is sent as a form. */
+const FORM_TYPE = 'application/x-www-form-urlencoded'
 
 /** The answer of a refused logout token (§2.8): RFC 6749 §5.2's error body. */
 const logoutErrorSchema = {
@@ -32,6 +36,7 @@ export default async function backchannelLogout (fastify: FastifyInstance, setti
   fastify.post<{ Body: { logout_token?: string } | undefined }>('/backchannel-logout', {
     config: { revocationCheck: false },
     bodyLimit: 2 * MAX_TOKEN_LENGTH,
+    onRequest: requireMediaType(FORM_TYPE, (reply) => refusal(reply, `Content-Type must be ${FORM_TYPE}`)),
     schema: {
       tags: ['identity provider'],
       summary: 'OIDC Back-Channel Logout 1.0: the identity provider ends a session (sid) or a user (sub)',
@@ -40,11 +45,12 @@ export default async function backchannelLogout (fastify: FastifyInstance, setti
       response: {
         200: { description: 'The session or user is revoked', type: 'null' },
         400: logoutErrorSchema,
-        ...errorResponses(413, 415, 503)
+        415: { ...logoutErrorSchema, description: `The request is not ${FORM_TYPE}; nothing was revoked` },
+        ...errorResponses(413, 503)
       }
     }
   }, async function receiveLogout (request, reply) {
-    // §2.8: neither answer may be cached.
+    // §2.8: no answer may be cached.
     void reply.header('cache-control', 'no-store')
     const token = request.body?.logout_token
     if (typeof token !== 'string' || token === '') return await refuse(reply, 'logout_token is required')
@@ -86,5 +92,10 @@ export default async function backchannelLogout (fastify: FastifyInstance, setti
 }
 
 async function refuse (reply: FastifyReply, description: string): Promise<FastifyReply> {
-  return await reply.code(400).send({ error: 'invalid_request', error_description: description })
+  return await refusal(reply.code(400), description)
+}
+
+/** The error body of §2.8 (RFC 6749 §5.2's), not to be cached. */
+function refusal (reply: FastifyReply, description: string): FastifyReply {
+  return reply.header('cache-control', 'no-store').send({ error: 'invalid_request', error_description: description })
 }

@@ -6,6 +6,7 @@ import adminRevokeToken from './admin-revoke-token.js'
 import adminRevokeSession from './admin-revoke-session.js'
 import adminRevokeUser from './admin-revoke-user.js'
 import adminUser from './admin-user.js'
+import absentReceiver from './absent-receiver.js'
 import backchannelLogout from './backchannel-logout.js'
 import introspect from './introspect.js'
 import oauthRevoke from './oauth-revoke.js'
@@ -64,5 +65,6 @@ export default async function revocationRoutes (fastify: FastifyInstance): Promi
   await fastify.register(oauthRevoke, options)
   const { backchannelLogout: logoutSettings } = fastify.config
   if (logoutSettings !== null) await fastify.register(backchannelLogout, logoutSettings)
+  else await fastify.register(absentReceiver, { path: '/backchannel-logout' })
   await fastify.register(revocationStatus)
 }

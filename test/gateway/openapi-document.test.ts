@@ -23,7 +23,9 @@ async function registeredOwnRoutes (t: { teardown: (fn: () => Promise<unknown>) 
   const app = Fastify(serverOptions(config))
   const routes = new Set<string>()
   app.addHook('onRoute', (route: RouteOptions) => {
-    const own = route.url.startsWith(PREFIX) || HEALTH_PATHS.includes(route.url)
+    // Hidden: the 404 of a receiver that is not configured (see absent-receiver.ts).
+    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true
+    const own = (route.url.startsWith(PREFIX) || HEALTH_PATHS.includes(route.url)) && !hidden
     for (const method of [route.method].flat()) if (own && method !== 'HEAD') routes.add(`${method} ${route.url}`)
   })
   await app.register(fp(gateway), { config })

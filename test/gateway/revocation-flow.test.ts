@@ -146,7 +146,7 @@ for (const store of stores) {
     t.test('revocation-status reports a healthy store, and the Redis topology when there is one', async (t) => {
       const res = await app.inject({ url: `${PREFIX}/revocation-status` })
       t.equal(res.statusCode, 200)
-      t.same(res.json(), { service: 'token_revocation', status: 'healthy', backend: store.backend, ...(store.backend === 'redis' && { topology: 'standalone' }) })
+      t.match(res.json(), { service: 'token_revocation', status: 'healthy', backend: store.backend, ...(store.backend === 'redis' && { topology: 'standalone' }) })
     })
 
     t.test('the routes answer under REVOCATION_ROUTES_PREFIX', async (t) => {

@@ -60,7 +60,7 @@ t.test('with Redis down, in strict mode (a round trip per request)', async (t) =
   t.test('revocation-status says unhealthy with 503', async (t) => {
     const res = await closed.inject({ url: '/api/v1/auth/revocation-status' })
     t.equal(res.statusCode, 503)
-    t.same(res.json(), { service: 'token_revocation', status: 'unhealthy', backend: 'redis', topology: 'standalone' })
+    t.match(res.json(), { service: 'token_revocation', status: 'unhealthy', backend: 'redis', topology: 'standalone' })
   })
 
   t.test('public paths keep working', async (t) => {

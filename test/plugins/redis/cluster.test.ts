@@ -47,7 +47,7 @@ t.test('the mirror loads the keys seeded on every shard', async (t) => {
     for (const token of [...seeded, seededUser]) t.equal(await call(app, token), 401)
     t.equal(await call(app, signToken({ sub: 'fresh' })), 200)
   }
-  t.same((await mirror.inject({ url: `${PREFIX}/revocation-status` })).json(), { service: 'token_revocation', status: 'healthy', backend: 'redis', topology: 'cluster' })
+  t.match((await mirror.inject({ url: `${PREFIX}/revocation-status` })).json(), { service: 'token_revocation', status: 'healthy', backend: 'redis', topology: 'cluster' })
   t.equal((await strict.inject({ url: '/readyz' })).statusCode, 200)
 })
 

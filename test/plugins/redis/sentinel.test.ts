@@ -31,7 +31,7 @@ t.test('REVOCATION_MIN_REPLICAS=1: every revocation answered 200 survives the pr
   const mirror = await startGateway(t, upstream.url, env(set.sentinelList, 1))
   const strict = await startGateway(t, upstream.url, { ...env(set.sentinelList, 1), REVOCATION_CONSISTENCY: 'strict' })
   const status = await mirror.inject({ url: '/api/v1/auth/revocation-status' })
-  t.same(status.json(), { service: 'token_revocation', status: 'healthy', backend: 'redis', topology: 'sentinel' })
+  t.match(status.json(), { service: 'token_revocation', status: 'healthy', backend: 'redis', topology: 'sentinel' })
 
   const valid = signToken({ sub: 'stays-valid' })
   const acknowledged = await revokeBurst([mirror, strict], BURST, 'sentinel-min1')

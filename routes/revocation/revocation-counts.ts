@@ -1,0 +1,41 @@
+import type { Counter } from 'prom-client'
+import type { RevocationSource } from '../../plugins/metrics.js'
+
+const KINDS = ['token', 'user', 'session'] as const
+const SOURCES: readonly RevocationSource[] = ['route', 'oauth', 'backchannel', 'ssf', 'admin']
+
+/** The revocations this instance made since `since`, by kind and by source. */
+export interface RevocationCounts {
+  since: string
+  by_kind: Record<typeof KINDS[number], number>
+  by_source: Record<RevocationSource, number>
+}
+
+/** The JSON schema of RevocationCounts, for the status route's answer. */
+export const revocationCountsSchema = {
+  type: 'object',
+  description: 'Revocations this instance made since it started (the same numbers as gateway_revocations_total)',
+  properties: {
+    since: { type: 'string', format: 'date-time', description: 'When this instance started counting' },
+    by_kind: { type: 'object', properties: Object.fromEntries(KINDS.map((kind) => [kind, { type: 'integer' }])), required: KINDS },
+    by_source: { type: 'object', properties: Object.fromEntries(SOURCES.map((source) => [source, { type: 'integer' }])), required: SOURCES }
+  },
+  required: ['since', 'by_kind', 'by_source']
+} as const
+
+/**
+ * Reads the counts from gateway_revocations_total itself, so that the status route and /metrics
+ * can never disagree.
+ */
+export async function revocationCounts (counter: Counter<'kind' | 'source'>, since: string): Promise<RevocationCounts> {
+  const counts: RevocationCounts = {
+    since,
+    by_kind: { token: 0, user: 0, session: 0 },
+    by_source: { route: 0, oauth: 0, backchannel: 0, ssf: 0, admin: 0 }
+  }
+  for (const { value, labels } of (await counter.get()).values) {
+    counts.by_kind[labels.kind as typeof KINDS[number]] += value
+    counts.by_source[labels.source as RevocationSource] += value
+  }
+  return counts
+}
