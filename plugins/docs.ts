@@ -34,7 +34,8 @@ export default fp(async function docsPlugin (fastify) {
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT the gateway trusts; refused when invalid, expired or revoked' },
-          introspectionSecret: { type: 'http', scheme: 'bearer', description: 'One of the shared secrets of INTROSPECTION_TOKENS' }
+          introspectionSecret: { type: 'http', scheme: 'bearer', description: 'One of the shared secrets of INTROSPECTION_TOKENS' },
+          ssfReceiverToken: { type: 'http', scheme: 'bearer', description: 'SSF_RECEIVER_TOKEN, presented by the Shared Signals transmitter' }
         }
       },
       tags: TAGS

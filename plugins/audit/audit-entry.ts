@@ -14,6 +14,8 @@ export interface AuditEntry {
   request_id: string
   instance: string
   expires_at: number
+  /** A revocation a Shared Signals event made: that event. */
+  event?: RevocationContext['event']
 }
 
 /** An entry as read back: `id` orders entries (newest first) and is the cursor to page on. */
@@ -52,7 +54,8 @@ export function auditEntryOf ({ revocation, context }: RevocationApplied & { con
     ...(context.reason !== undefined && { reason: context.reason }),
     request_id: context.requestId,
     instance,
-    expires_at: revocation.expiresAt
+    expires_at: revocation.expiresAt,
+    ...(context.event !== undefined && { event: context.event })
   }
 }
 

@@ -159,3 +159,11 @@ export const INTROSPECT_RATE_LIMIT_MAX = 600
  * Two minutes, as OpenID Connect Back-Channel Logout 1.0 §2.4 suggests ("about 2 minutes").
  */
 export const DEFAULT_BACKCHANNEL_LOGOUT_MAX_AGE_SECONDS = 120
+
+/**
+ * A Security Event Token without `exp` is accepted this many seconds after its `iat` (plus
+ * JWT_CLOCK_TOLERANCE), and its `jti` remembered that long: a SET replayed later would otherwise
+ * revoke the tokens its user got since. Ten minutes leave room for a transmitter's retries
+ * (RFC 8935 §2.3 lets it retry a failed push); a SET with `exp` is kept until then.
+ */
+export const SSF_EVENT_MAX_AGE_SECONDS = 600

@@ -78,6 +78,10 @@ export const envSchema = {
     BACKCHANNEL_LOGOUT_AUDIENCE: { type: 'string' },
     BACKCHANNEL_LOGOUT_JWKS_URL: { type: 'string' },
     BACKCHANNEL_LOGOUT_MAX_AGE: { type: 'integer', minimum: 1, default: defaults.DEFAULT_BACKCHANNEL_LOGOUT_MAX_AGE_SECONDS },
+    SSF_ISSUER: { type: 'string' },
+    SSF_AUDIENCE: { type: 'string' },
+    SSF_RECEIVER_TOKEN: { type: 'string' },
+    SSF_JWKS_URL: { type: 'string' },
     DOCS_ENABLED: { type: 'boolean', default: defaults.DEFAULT_DOCS_ENABLED },
     SHUTDOWN_DRAIN_MS: { type: 'integer', minimum: 0, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_SHUTDOWN_DRAIN_MS },
     SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_SHUTDOWN_TIMEOUT_MS }
@@ -149,6 +153,10 @@ export interface CheckedEnv {
   BACKCHANNEL_LOGOUT_AUDIENCE?: string
   BACKCHANNEL_LOGOUT_JWKS_URL?: string
   BACKCHANNEL_LOGOUT_MAX_AGE: number
+  SSF_ISSUER?: string
+  SSF_AUDIENCE?: string
+  SSF_RECEIVER_TOKEN?: string
+  SSF_JWKS_URL?: string
   DOCS_ENABLED: boolean
   SHUTDOWN_DRAIN_MS: number
   SHUTDOWN_TIMEOUT_MS: number

@@ -6,6 +6,7 @@ import { parseCors, type CorsSettings } from './parse-cors.js'
 import { parseDurationMs } from './parse-duration.js'
 import { parseJwtSettings, type JwtSettings } from './parse-jwt-settings.js'
 import { parseBackchannelLogout, type BackchannelLogoutSettings } from './parse-backchannel-logout.js'
+import { parseSsf, type SsfSettings } from './parse-ssf.js'
 import { parseIntrospectionTokens } from './parse-introspection-tokens.js'
 import { parsePublicPaths } from './parse-public-paths.js'
 import { parseRedisSettings, type RedisSettings } from './parse-redis-settings.js'
@@ -45,6 +46,8 @@ export interface GatewayConfig {
   introspectionTokens: string[]
   /** OIDC Back-Channel Logout receiver; null: BACKCHANNEL_LOGOUT_ISSUER or _AUDIENCE unset, no route. */
   backchannelLogout: BackchannelLogoutSettings | null
+  /** Shared Signals receiver; null: SSF_ISSUER, SSF_AUDIENCE or SSF_RECEIVER_TOKEN unset, no route. */
+  ssf: SsfSettings | null
   docsEnabled: boolean
   /** SIGTERM/SIGINT: serve this long with /readyz at 503, then give requests in flight at most timeoutMs. */
   shutdown: { drainMs: number, timeoutMs: number }
@@ -110,6 +113,7 @@ export function loadConfig (env: Environment = process.env): GatewayConfig {
     audit: { retentionDays: checked.AUDIT_RETENTION_DAYS, memoryLimit: checked.AUDIT_MEMORY_LIMIT },
     introspectionTokens: parseIntrospectionTokens(checked.INTROSPECTION_TOKENS),
     backchannelLogout: parseBackchannelLogout(checked),
+    ssf: parseSsf(checked),
     docsEnabled: checked.DOCS_ENABLED,
     shutdown: { drainMs: checked.SHUTDOWN_DRAIN_MS, timeoutMs: checked.SHUTDOWN_TIMEOUT_MS }
   }

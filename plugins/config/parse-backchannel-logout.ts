@@ -1,7 +1,7 @@
 import { ConfigError } from './config-error.js'
 import type { CheckedEnv } from './env-schema.js'
 import { parseList } from './parse-list.js'
-import { LOOPBACK_HOSTS } from './parse-jwt-settings.js'
+import { parseKeySetUrl } from './parse-key-set-url.js'
 
 export interface BackchannelLogoutSettings {
   /** The identity provider's `iss`, compared exactly. */
@@ -24,19 +24,5 @@ export function parseBackchannelLogout (env: CheckedEnv): BackchannelLogoutSetti
   const variable = env.BACKCHANNEL_LOGOUT_JWKS_URL !== undefined ? 'BACKCHANNEL_LOGOUT_JWKS_URL' : 'JWKS_URL'
   const raw = env.BACKCHANNEL_LOGOUT_JWKS_URL ?? env.JWKS_URL
   if (raw === undefined) throw new ConfigError('BACKCHANNEL_LOGOUT_JWKS_URL', 'is required (or JWKS_URL) when BACKCHANNEL_LOGOUT_ISSUER and BACKCHANNEL_LOGOUT_AUDIENCE are set')
-  return { issuer, audiences, jwksUrl: keySetUrl(variable, raw), maxAgeSeconds: env.BACKCHANNEL_LOGOUT_MAX_AGE }
-}
-
-/** An https URL (http on loopback only: keys fetched over plain HTTP could be swapped in transit). */
-function keySetUrl (variable: string, raw: string): string {
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    throw new ConfigError(variable, `"${raw}" is not a URL`)
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
-    throw new ConfigError(variable, `"${raw}" must use https:// (http:// is accepted on loopback only)`)
-  }
-  return url.href
+  return { issuer, audiences, jwksUrl: parseKeySetUrl(variable, raw), maxAgeSeconds: env.BACKCHANNEL_LOGOUT_MAX_AGE }
 }

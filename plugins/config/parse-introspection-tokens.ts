@@ -4,7 +4,7 @@ import { parseList } from './parse-list.js'
 /** The shortest shared secret taken: 16 characters leave nothing to guess within a rate limit. */
 export const MIN_INTROSPECTION_TOKEN_LENGTH = 16
 // Sent as `Authorization: Bearer <secret>`: RFC 6750's b64token characters only.
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
+export const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/
 
 /** INTROSPECTION_TOKENS: comma-separated secrets; a bad one is named by position, never printed. */
 export function parseIntrospectionTokens (raw: string | undefined): string[] {

@@ -1,13 +1,8 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose'
+import { jwtVerify, type JWTPayload } from 'jose'
+import { isJsonObject, PROVIDER_ALGORITHMS, providerKeySet } from './provider-keys.js'
 
 /** The event member a logout token must carry (OIDC Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
-
-/**
- * Asymmetric algorithms only: a logout token is signed with the provider's private key. `none`
- * and HMAC are never accepted, so a public key can never be used as an HMAC secret.
- */
-const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
 
 export interface LogoutTokenRules {
   issuer: string
@@ -33,16 +28,16 @@ export interface LogoutRequest {
 /** Why a logout token is refused; its message is the `error_description`. */
 export class LogoutTokenError extends Error {}
 
-/** Verifies logout tokens against the provider's key set (fetched by jose, cached, refetched for an unknown kid). */
+/** Verifies logout tokens against the provider's key set. */
 export function logoutTokenVerifier (rules: LogoutTokenRules): (token: string) => Promise<LogoutRequest> {
-  const keys = createRemoteJWKSet(new URL(rules.jwksUrl))
+  const keys = providerKeySet(rules.jwksUrl)
   const tolerance = rules.clockToleranceSeconds
   return async function verifyLogoutToken (token) {
     let payload: JWTPayload
     let typ: string | undefined
     try {
       ({ payload, protectedHeader: { typ } } = await jwtVerify(token, keys, {
-        algorithms: ALGORITHMS,
+        algorithms: PROVIDER_ALGORITHMS,
         issuer: rules.issuer,
         audience: rules.audiences,
         clockTolerance: tolerance,
@@ -75,8 +70,4 @@ function checkLogoutClaims (payload: JWTPayload, typ: string | undefined, rules:
   if (sub === undefined && sid === undefined) throw new LogoutTokenError('sub or sid is required')
   if (typeof payload.jti !== 'string') throw new LogoutTokenError('jti must be a string')
   return { iss: payload.iss as string, jti: payload.jti, ...(sub !== undefined && { sub }), ...(sid !== undefined && { sid }), replayableUntil }
-}
-
-function isJsonObject (value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }

@@ -1,3 +1,6 @@
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
+import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../config/defaults.js'
+import { StoreUnavailableError, withRetryAfter } from '../errors.js'
 import type { RedisClient } from '../redis/connect-redis.js'
 
 /**
@@ -34,4 +37,30 @@ export function memorySeenJtis (now: () => number): SeenJtis {
     },
     release: async (key) => { seen.delete(key) }
   }
+}
+
+/** The seen jtis of a gateway: in Redis when it has one (shared by every instance), else in memory. */
+export function seenJtisOf (fastify: FastifyInstance, now: () => number): SeenJtis {
+  return fastify.hasDecorator('redis') ? redisSeenJtis(fastify.redis, now) : memorySeenJtis(now)
+}
+
+/**
+ * Runs `act` for the first delivery of a provider's token (its `key`, see seenJtiKey) only, and
+ * says whether it ran: false for a replay. When `act` fails the claim is released, since the
+ * provider retries a 503 and its retry must not be taken for a replay. Seen jtis that cannot be
+ * read are a 503 with Retry-After.
+ */
+export async function actOnce (seen: SeenJtis, key: string, until: number, log: FastifyBaseLogger, act: () => Promise<void>): Promise<boolean> {
+  const fresh = await seen.claim(key, until).catch((err: unknown) => {
+    log.error({ err }, 'the seen jtis of identity-provider tokens cannot be read')
+    throw withRetryAfter(new StoreUnavailableError(), STORE_UNAVAILABLE_RETRY_AFTER_SECONDS)
+  })
+  if (!fresh) return false
+  try {
+    await act()
+  } catch (err) {
+    await seen.release(key)
+    throw err
+  }
+  return true
 }

@@ -29,6 +29,19 @@ export interface RevocationContext {
   actor: { sub: string, ip: string, admin: boolean }
   reason?: string
   requestId: string
+  /** A revocation a Shared Signals event made: the event and what its transmitter said of it. */
+  event?: SecurityEventDetails
+}
+
+/** The members of a CAEP / RISC event the audit trail keeps (snake_case as the event has them). */
+export interface SecurityEventDetails {
+  /** The event type URI. */
+  type: string
+  initiating_entity?: string
+  /** Free text, or language tags to text (CAEP). */
+  reason_admin?: string | Record<string, unknown>
+  /** Epoch seconds: when the event happened at the transmitter. */
+  event_timestamp?: number
 }
 
 /**

@@ -27,7 +27,18 @@ export const auditEntrySchema = {
     reason: { type: 'string' },
     request_id: { type: 'string' },
     instance: { type: 'string', description: 'host:pid of the gateway instance that made it' },
-    expires_at: { type: 'number', description: 'Epoch seconds: when the revocation stops mattering' }
+    expires_at: { type: 'number', description: 'Epoch seconds: when the revocation stops mattering' },
+    event: {
+      type: 'object',
+      description: 'A revocation a Shared Signals event made: that event',
+      properties: {
+        type: { type: 'string', description: 'The event type URI' },
+        initiating_entity: { type: 'string' },
+        reason_admin: { description: 'Free text, or language tags to text' },
+        event_timestamp: { type: 'number', description: 'Epoch seconds, as the transmitter tells' }
+      },
+      required: ['type']
+    }
   },
   required: ['id', 'at', 'action', 'target', 'actor', 'request_id', 'instance', 'expires_at']
 } as const

@@ -1,14 +1,12 @@
 import formbody from '@fastify/formbody'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { BackchannelLogoutSettings } from '../../plugins/config/parse-backchannel-logout.js'
-import { STORE_UNAVAILABLE_RETRY_AFTER_SECONDS } from '../../plugins/config/defaults.js'
 import { errorResponses } from '../../plugins/error-handler/error-schema.js'
-import { StoreUnavailableError, withRetryAfter } from '../../plugins/errors.js'
 import { LogoutTokenError, logoutTokenVerifier, type LogoutRequest } from '../../plugins/identity-provider/logout-token.js'
-import { memorySeenJtis, redisSeenJtis, seenJtiKey } from '../../plugins/identity-provider/seen-jtis.js'
+import { actOnce, seenJtiKey, seenJtisOf } from '../../plugins/identity-provider/seen-jtis.js'
 import { MAX_TOKEN_LENGTH } from '../../plugins/revocation/bearer-token.js'
-import type { RevocationContext } from '../../plugins/revocation.js'
 import { requireMediaType } from './media-type.js'
+import { providerRevoker } from './provider-revocation.js'
 
 /** §2.5: the logout token is sent as a form. */
 const FORM_TYPE = 'application/x-www-form-urlencoded'
@@ -31,7 +29,8 @@ const nowSeconds = (): number => Date.now() / 1000
 export default async function backchannelLogout (fastify: FastifyInstance, settings: BackchannelLogoutSettings): Promise<void> {
   const { jwt } = fastify.config
   const verify = logoutTokenVerifier({ ...settings, clockToleranceSeconds: jwt.clockToleranceSeconds, now: nowSeconds })
-  const seen = fastify.hasDecorator('redis') ? redisSeenJtis(fastify.redis, nowSeconds) : memorySeenJtis(nowSeconds)
+  const seen = seenJtisOf(fastify, nowSeconds)
+  const revoke = providerRevoker(fastify, 'backchannel')
   await fastify.register(formbody, { bodyLimit: 2 * MAX_TOKEN_LENGTH })
   fastify.post<{ Body: { logout_token?: string } | undefined }>('/backchannel-logout', {
     config: { revocationCheck: false },
@@ -60,33 +59,14 @@ export default async function backchannelLogout (fastify: FastifyInstance, setti
     } catch (err) {
       return await refuse(reply, (err as LogoutTokenError).message)
     }
-    const jtiKey = seenJtiKey(logout.iss, logout.jti)
-    const fresh = await seen.claim(jtiKey, logout.replayableUntil).catch((err: unknown) => {
-      request.log.error({ err }, 'back-channel logout: the seen jtis cannot be read')
-      throw withRetryAfter(new StoreUnavailableError(), STORE_UNAVAILABLE_RETRY_AFTER_SECONDS)
-    })
+    const fresh = await actOnce(seen, seenJtiKey(logout.iss, logout.jti), logout.replayableUntil, request.log, async () => { await revokeFor(request, logout) })
     if (!fresh) return await refuse(reply, 'jti already used: a replayed logout token')
-    try {
-      await revokeFor(request, logout)
-    } catch (err) {
-      // The provider retries a 503: its retry must not be taken for a replay.
-      await seen.release(jtiKey)
-      throw err
-    }
     return await reply.code(200).send()
   })
 
   async function revokeFor (request: FastifyRequest, { iss, sub, sid }: LogoutRequest): Promise<void> {
-    const keyOf = (id: string): string => jwt.issuers.includes(iss) ? fastify.revocation.userKeyFor(id, iss) : id
-    const context = (action: string, target: RevocationContext['target']): RevocationContext =>
-      ({ action, target, actor: { sub: `idp:${iss}`, ip: request.ip, admin: false }, requestId: request.id })
-    if (sid !== undefined) {
-      await fastify.revocation.revokeSession(keyOf(sid), context('revoke-session', { session: keyOf(sid), ...(sub !== undefined && { user: keyOf(sub) }) }))
-      fastify.metrics.revocations.inc({ kind: 'session', source: 'backchannel' })
-    } else {
-      await fastify.revocation.revokeUser(keyOf(sub as string), context('revoke-user', { user: keyOf(sub as string) }))
-      fastify.metrics.revocations.inc({ kind: 'user', source: 'backchannel' })
-    }
+    if (sid !== undefined) await revoke(request, iss, { kind: 'session', subject: { id: sid, issuer: iss }, ...(sub !== undefined && { user: { id: sub, issuer: iss } }) })
+    else await revoke(request, iss, { kind: 'user', subject: { id: sub as string, issuer: iss } })
     request.log.info({ iss, sid, sub }, 'back-channel logout applied')
   }
 }

@@ -14,6 +14,7 @@ import revoke from './revoke.js'
 import revokeAll from './revoke-all.js'
 import revokeSession from './revoke-session.js'
 import revocationStatus from './revocation-status.js'
+import ssfEvents from './ssf-events.js'
 
 /** The options of a route that is rate limited, then checked. */
 export interface GuardedRouteOptions { preValidation: preValidationHookHandler[], config: { revocationCheck: false } }
@@ -22,7 +23,7 @@ export interface GuardedRouteOptions { preValidation: preValidationHookHandler[]
  * The paths these routes serve, parameters left out: gateway.ts keeps them, and every path under
  * them, from the upstreams.
  */
-export const REVOCATION_PATHS = ['/revoke', '/revoke-all', '/admin/revoke-user', '/revocation-status', '/admin/revoke-token', '/admin/users', '/admin/audit', '/introspect', '/revoke-session', '/admin/revoke-session', '/oauth/revoke', '/backchannel-logout']
+export const REVOCATION_PATHS = ['/revoke', '/revoke-all', '/admin/revoke-user', '/revocation-status', '/admin/revoke-token', '/admin/users', '/admin/audit', '/introspect', '/revoke-session', '/admin/revoke-session', '/oauth/revoke', '/backchannel-logout', '/ssf/events']
 
 /** What every revocation route receives from the routes plugin. */
 export interface RevocationRouteOptions {
@@ -66,5 +67,8 @@ export default async function revocationRoutes (fastify: FastifyInstance): Promi
   const { backchannelLogout: logoutSettings } = fastify.config
   if (logoutSettings !== null) await fastify.register(backchannelLogout, logoutSettings)
   else await fastify.register(absentReceiver, { path: '/backchannel-logout' })
+  const { ssf } = fastify.config
+  if (ssf !== null) await fastify.register(ssfEvents, ssf)
+  else await fastify.register(absentReceiver, { path: '/ssf/events' })
   await fastify.register(revocationStatus)
 }

@@ -47,6 +47,7 @@ t.test('with only a secret and an upstream set, every other setting takes its do
     audit: { retentionDays: 90, memoryLimit: 10_000 },
     introspectionTokens: [],
     backchannelLogout: null,
+    ssf: null,
     docsEnabled: true,
     shutdown: { drainMs: 5_000, timeoutMs: 30_000 }
   })

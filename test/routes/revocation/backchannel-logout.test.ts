@@ -38,7 +38,7 @@ async function logoutToken (claims: JWTPayload = {}, { key = idp.privateKey, kid
 
 t.test('without BACKCHANNEL_LOGOUT_ISSUER and _AUDIENCE the route does not exist', async (t) => {
   const app = await startGateway(t, upstream.url, { BACKCHANNEL_LOGOUT_ISSUER: ISSUER })
-  // Like any path of the gateway's own that does not exist: 404 (behind the token check every non-public path has).
+  // Like any path of the gateway's own that does not exist: 404.
   const res = await app.inject({ method: 'POST', url: URL, headers: { ...FORM, ...bearer(signToken({ sub: 'u' })) }, payload: `logout_token=${await logoutToken({ sid: 's' })}` })
   t.equal(res.statusCode, 404)
   t.equal(upstream.received.length, 0, 'and it is not forwarded')

@@ -1,0 +1,35 @@
+import { ConfigError } from './config-error.js'
+import type { CheckedEnv } from './env-schema.js'
+import { B64TOKEN, MIN_INTROSPECTION_TOKEN_LENGTH } from './parse-introspection-tokens.js'
+import { parseKeySetUrl } from './parse-key-set-url.js'
+import { parseList } from './parse-list.js'
+
+export interface SsfSettings {
+  /** The transmitter's `iss`, compared exactly. */
+  issuer: string
+  /** What a SET's `aud` must contain one of. */
+  audiences: string[]
+  /** The bearer the transmitter presents (RFC 8935 §2: HTTP authentication of the push). */
+  receiverToken: string
+  /** Where the transmitter's signing keys are. */
+  jwksUrl: string
+}
+
+/**
+ * The Shared Signals receiver is enabled only when SSF_ISSUER, SSF_AUDIENCE and SSF_RECEIVER_TOKEN
+ * are all set; its keys come from SSF_JWKS_URL, else JWKS_URL (one of them is then required).
+ */
+export function parseSsf (env: CheckedEnv): SsfSettings | null {
+  const issuer = env.SSF_ISSUER
+  const audiences = parseList(env.SSF_AUDIENCE)
+  const receiverToken = env.SSF_RECEIVER_TOKEN
+  if (issuer === undefined || audiences.length === 0 || receiverToken === undefined) return null
+  // As INTROSPECTION_TOKENS: a bearer token, long enough that guessing it within the rate limit is hopeless.
+  if (receiverToken.length < MIN_INTROSPECTION_TOKEN_LENGTH || !B64TOKEN.test(receiverToken)) {
+    throw new ConfigError('SSF_RECEIVER_TOKEN', `must be at least ${MIN_INTROSPECTION_TOKEN_LENGTH} characters of A-Z a-z 0-9 - . _ ~ + / (a bearer token)`)
+  }
+  const variable = env.SSF_JWKS_URL !== undefined ? 'SSF_JWKS_URL' : 'JWKS_URL'
+  const raw = env.SSF_JWKS_URL ?? env.JWKS_URL
+  if (raw === undefined) throw new ConfigError('SSF_JWKS_URL', 'is required (or JWKS_URL) when SSF_ISSUER, SSF_AUDIENCE and SSF_RECEIVER_TOKEN are set')
+  return { issuer, audiences, receiverToken, jwksUrl: parseKeySetUrl(variable, raw) }
+}

@@ -1,0 +1,16 @@
+import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose'
+
+/**
+ * Asymmetric algorithms only: an identity provider signs with its private key. `none` and HMAC
+ * are never accepted, so a public key can never be used as an HMAC secret.
+ */
+export const PROVIDER_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
+
+/** The provider's key set, fetched by jose, cached, and fetched again for a kid it does not know. */
+export function providerKeySet (jwksUrl: string): JWTVerifyGetKey {
+  return createRemoteJWKSet(new URL(jwksUrl))
+}
+
+export function isJsonObject (value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
