@@ -11,6 +11,7 @@ const TAGS = [
   { name: 'revocation', description: 'Revoking one\'s own tokens' },
   { name: 'admin', description: 'The admin API: needs a token with the admin claim (ADMIN_CLAIM, ADMIN_VALUE)' },
   { name: 'introspection', description: 'RFC 7662 token introspection' },
+  { name: 'identity provider', description: 'Receivers the identity provider calls: OIDC Back-Channel Logout, Shared Signals' },
   { name: 'health', description: 'Probes and metrics' }
 ]
 
