@@ -18,8 +18,8 @@ interface Operation { security?: unknown[], responses: Record<string, { content?
 type Document = { openapi: string, paths: Record<string, Record<string, Operation>>, components: { securitySchemes: Record<string, unknown> } }
 
 /** The gateway's own routes as registered (method and path), the proxied ones and the docs page left out. */
-async function registeredOwnRoutes (t: { teardown: (fn: () => Promise<unknown>) => void }): Promise<{ routes: Set<string>, document: Document }> {
-  const config = loadConfig(testEnvironment(upstream.url))
+async function registeredOwnRoutes (t: { teardown: (fn: () => Promise<unknown>) => void }, overrides: Record<string, string> = {}): Promise<{ routes: Set<string>, document: Document }> {
+  const config = loadConfig(testEnvironment(upstream.url, overrides))
   const app = Fastify(serverOptions(config))
   const routes = new Set<string>()
   app.addHook('onRoute', (route: RouteOptions) => {
@@ -34,13 +34,42 @@ async function registeredOwnRoutes (t: { teardown: (fn: () => Promise<unknown>) 
   return { routes, document: res.json() as Document }
 }
 
-t.test('every registered gateway route is in the document, and nothing else', async (t) => {
-  const { routes, document } = await registeredOwnRoutes(t)
-  const documented = new Set(Object.entries(document.paths).flatMap(([path, operations]) =>
-    Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`)))
-  t.ok(routes.size >= 11, 'the routes were collected')
-  t.same([...documented].sort(), [...routes].sort())
-  t.equal(document.openapi, '3.0.3')
+/** Both identity-provider receivers configured (the key sets are never fetched to build the document). */
+const RECEIVERS = {
+  BACKCHANNEL_LOGOUT_ISSUER: 'https://idp.example',
+  BACKCHANNEL_LOGOUT_AUDIENCE: 'gateway',
+  BACKCHANNEL_LOGOUT_JWKS_URL: 'http://127.0.0.1:9/jwks',
+  SSF_ISSUER: 'https://idp.example',
+  SSF_AUDIENCE: 'gateway',
+  SSF_RECEIVER_TOKEN: 'receiver-token-0123456789abcdef',
+  SSF_JWKS_URL: 'http://127.0.0.1:9/jwks'
+}
+
+for (const [name, overrides] of [['unconfigured receivers', {}], ['configured receivers', RECEIVERS]] as const) {
+  t.test(`every registered gateway route is in the document, and nothing else (${name})`, async (t) => {
+    const { routes, document } = await registeredOwnRoutes(t, overrides)
+    const documented = new Set(Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`)))
+    t.ok(routes.size >= 11, 'the routes were collected')
+    t.same([...documented].sort(), [...routes].sort())
+    t.equal(document.openapi, '3.0.3')
+  })
+}
+
+t.test('the receivers document the answers their standards fix', async (t) => {
+  const { document } = await registeredOwnRoutes(t, RECEIVERS)
+  const logout = document.paths[`${PREFIX}/backchannel-logout`]?.post
+  const ssf = document.paths[`${PREFIX}/ssf/events`]?.post
+  for (const status of ['400', '415']) {
+    t.match(logout?.responses[status], { content: { 'application/json': { schema: { properties: { error: {}, error_description: {} } } } } }, `back-channel logout ${status}`)
+    t.match(ssf?.responses[status], { content: { 'application/json': { schema: { properties: { err: {}, description: {} } } } } }, `SSF ${status}`)
+  }
+  t.ok(logout?.responses['200'] !== undefined && ssf?.responses['202'] !== undefined, 'and their success')
+  t.match(ssf?.security, [{ ssfReceiverToken: [] }], 'SSF names the receiver token')
+  t.match(document.components.securitySchemes, { ssfReceiverToken: { type: 'http', scheme: 'bearer' } })
+  for (const [status, response] of Object.entries({ ...logout?.responses, ...ssf?.responses })) {
+    if (['413', '503'].includes(status)) t.match(response.content?.['application/json']?.schema.properties, { statusCode: {}, code: {} }, `${status} is the error body`)
+  }
 })
 
 /** Routes whose answers a standard fixes (RFC 7009), not the gateway's error body. */
