@@ -4,7 +4,9 @@
  * table (linear probing) the id's hash, place in the arena, length and value. A million
  * revocations cost a few typed arrays instead of a million strings and map entries for the
  * garbage collector to walk. Ids are compared byte for byte after their hash, so two ids whose
- * hashes collide are still told apart: a lookup never answers for another id.
+ * hashes collide are still told apart: a lookup never answers for another id. (An id with a lone
+ * surrogate, not valid UTF-16, is held as its UTF-8 encoding with U+FFFD in its place, as Redis
+ * holds the key ioredis wrote for it: ids that differ only there are one revocation.)
  */
 
 /** Slots filled above this share, the table doubles: short probes for the lookups that miss. */
