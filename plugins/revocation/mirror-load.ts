@@ -5,7 +5,7 @@ import { primariesOf } from '../redis/client-of-topology.js'
 import { markerTime } from './marker-time.js'
 import { REVOKED_SESSION_PREFIX, REVOKED_TOKEN_PREFIX, USER_MARKER_PREFIX } from './redis-keys.js'
 import type { RevocationSet } from './revocation-set.js'
-import { forEachPackedKey, scanRevocationKeys } from './scan-revocation-keys.js'
+import { forEachTokenKey, scanRevocationKeys } from './scan-revocation-keys.js'
 import type { Clock } from './store.js'
 
 export interface LoadOptions {
@@ -24,15 +24,15 @@ export interface LoadOptions {
 export async function loadRevocationKeys (set: RevocationSet, options: LoadOptions): Promise<void> {
   const { clock, retentionSeconds } = options
   await Promise.all(primariesOf(options.client).map(async (node) => {
-    await scanRevocationKeys(node, REVOKED_TOKEN_PREFIX, [USER_MARKER_PREFIX, REVOKED_SESSION_PREFIX], async ({ tokens, named }) => {
+    await scanRevocationKeys(node, REVOKED_TOKEN_PREFIX, [USER_MARKER_PREFIX, REVOKED_SESSION_PREFIX], async (page) => {
       const now = clock()
-      forEachPackedKey(tokens, (start, length, ttlMs) => {
+      forEachTokenKey(page, Buffer.byteLength(REVOKED_TOKEN_PREFIX), (start, length, ttlMs) => {
         // -2: expired meanwhile; -1: kept forever (never by this gateway): keep it as long as anything matters.
         /* c8 ignore next: a key expiring between SCAN and PTTL, a race no test can stage */
         if (ttlMs === -2) return
-        set.addTokenBytes(tokens, start, length, ttlMs === -1 ? now + retentionSeconds : now + ttlMs / 1000)
+        set.addTokenBytes(page.tokens, start, length, ttlMs === -1 ? now + retentionSeconds : now + ttlMs / 1000)
       })
-      if (named.length > 0) await loadMarkers(node, set, named, options)
+      if (page.named.length > 0) await loadMarkers(node, set, page.named, options)
     })
   }))
 }

@@ -1,40 +1,47 @@
 import { Command, type Redis } from 'ioredis'
 
 /**
- * One SCAN step run inside Redis. Token keys (prefix ARGV[3]) come back with their PTTL in one
- * packed string: per key a big-endian double (the PTTL: -2 gone meanwhile, -1 kept forever), a
- * uint32 (the id's length in bytes) and the id without its prefix; keys with one of the other
- * prefixes (ARGV[4..]) come back by name; the rest are skipped. One pass over the keyspace
- * finds every kind of revocation, and a million token keys take a few hundred round trips and
- * no command, promise or reply string per key. The keys cannot be declared (a SCAN finds them);
- * they are the node's own, so this stays valid on a cluster node.
+ * One SCAN step run inside Redis. Token keys (prefix ARGV[3]) come back as one string, their
+ * names one after the other, with two lists of numbers: each name's length in bytes and the
+ * key's PTTL (-2 gone meanwhile, -1 kept forever); keys with one of the other prefixes
+ * (ARGV[4..]) come back by name; the rest are skipped. One pass over the keyspace finds every
+ * kind of revocation, and a million token keys take a hundred round trips, no command, promise
+ * or reply string per key, and no string made per key inside Redis either. The keys cannot be
+ * declared (a SCAN finds them); they are the node's own, so this stays valid on a cluster node.
  */
 const SCAN_STEP = `
 local page = redis.call('SCAN', ARGV[1], 'COUNT', ARGV[2])
-local tokenPrefix = ARGV[3]
-local tokenPrefixLength = #tokenPrefix
-local packed, named = {}, {}
+local tokens, lengths, ttls, named = {}, {}, {}, {}
 for _, key in ipairs(page[2]) do
-  if string.sub(key, 1, tokenPrefixLength) == tokenPrefix then
-    local idLength = #key - tokenPrefixLength
-    packed[#packed + 1] = struct.pack('>dI4', redis.call('PTTL', key), idLength) .. string.sub(key, tokenPrefixLength + 1)
+  if string.find(key, ARGV[3], 1, true) == 1 then
+    local n = #tokens + 1
+    tokens[n] = key
+    lengths[n] = #key
+    ttls[n] = redis.call('PTTL', key)
   else
     for i = 4, #ARGV do
-      if string.sub(key, 1, #ARGV[i]) == ARGV[i] then
+      if string.find(key, ARGV[i], 1, true) == 1 then
         named[#named + 1] = key
         break
       end
     end
   end
 end
-return {page[1], table.concat(packed), named}`
+return {page[1], table.concat(tokens), lengths, ttls, named}`
 
-/** Keys one SCAN step looks at: a few milliseconds of Redis time, far below any command timeout. */
-const SCAN_COUNT = 10_000
+/**
+ * Keys one SCAN step looks at. A script holds Redis for its whole run: 2,000 keys hold it for a
+ * few milliseconds, so other clients' commands wait no longer than behind a pipeline's read.
+ */
+const SCAN_COUNT = 2_000
 
 export interface ScanPage {
-  /** The token keys' ids and PTTLs, packed (see SCAN_STEP); read with forEachPackedKey. */
+  /** The token keys' names, one after the other; read with forEachTokenKey. */
   tokens: Buffer
+  /** Each token key's length in bytes, in order. */
+  lengths: number[]
+  /** Each token key's PTTL in milliseconds, in order. */
+  ttls: number[]
   /** The keys found with one of the other prefixes. */
   named: string[]
 }
@@ -48,8 +55,8 @@ export async function scanRevocationKeys (node: Redis, tokenPrefix: string, name
   const step = async (cursor: string): Promise<[string, ScanPage]> => {
     // A Command of its own: the reply must stay bytes, and ioredis' auto-pipelining mishandles callBuffer.
     const command = new Command('EVAL', [SCAN_STEP, 0, cursor, SCAN_COUNT, tokenPrefix, ...namedPrefixes], { replyEncoding: null })
-    const [next, tokens, named] = await node.sendCommand(command) as [Buffer, Buffer, Buffer[]]
-    return [next.toString('latin1'), { tokens, named: named.map((key) => key.toString()) }]
+    const [next, tokens, lengths, ttls, named] = await node.sendCommand(command) as [Buffer, Buffer, number[], number[], Buffer[]]
+    return [next.toString('latin1'), { tokens, lengths, ttls, named: named.map((key) => key.toString()) }]
   }
   let pending = step('0')
   for (;;) {
@@ -63,13 +70,15 @@ export async function scanRevocationKeys (node: Redis, tokenPrefix: string, name
   }
 }
 
-/** Calls `onKey` with the place of each token id in `packed` (from scanRevocationKeys) and its PTTL. */
-export function forEachPackedKey (packed: Buffer, onKey: (start: number, length: number, ttlMs: number) => void): void {
-  const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength)
-  for (let at = 0; at < packed.byteLength;) {
-    const ttlMs = view.getFloat64(at)
-    const length = view.getUint32(at + 8)
-    onKey(at + 12, length, ttlMs)
-    at += 12 + length
+/**
+ * Calls `onKey` with the place in `page.tokens` of each token id (its key without the
+ * `prefixLength` bytes of the prefix) and its key's PTTL.
+ */
+export function forEachTokenKey (page: ScanPage, prefixLength: number, onKey: (start: number, length: number, ttlMs: number) => void): void {
+  let at = 0
+  for (let i = 0; i < page.lengths.length; i++) {
+    const length = page.lengths[i]!
+    onKey(at + prefixLength, length - prefixLength, page.ttls[i]!)
+    at += length
   }
 }
