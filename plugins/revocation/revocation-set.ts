@@ -94,11 +94,6 @@ export class RevocationSet {
     // An entry expiring at `now` no longer revokes anything (isRevoked wants expiry > now).
     this.tokens.removeUpTo(Math.floor(now - BASE), SWEEP_STEP)
   }
-
-  /** Bytes the token ids take in typed arrays, outside the V8 heap; for reports. */
-  get tokenBytes (): number {
-    return this.tokens.byteLength
-  }
 }
 
 function covers (marker: Marker | undefined, iat: number, now: number): boolean {

@@ -58,16 +58,9 @@ export async function scanRevocationKeys (node: Redis, tokenPrefix: string, name
     const [next, tokens, lengths, ttls, named] = await node.sendCommand(command) as [Buffer, Buffer, number[], number[], Buffer[]]
     return [next.toString('latin1'), { tokens, lengths, ttls, named: named.map((key) => key.toString()) }]
   }
-  let pending = step('0')
-  for (;;) {
-    const [cursor, page] = await pending
-    const following = cursor === '0' ? null : step(cursor)
-    // A failed next step is awaited on the next turn; until then it must not count as unhandled.
-    following?.catch(() => {})
-    await onPage(page)
-    if (following === null) return
-    pending = following
-  }
+  let [cursor, page] = await step('0')
+  while (cursor !== '0') [[cursor, page]] = await Promise.all([step(cursor), onPage(page)])
+  await onPage(page)
 }
 
 /**
