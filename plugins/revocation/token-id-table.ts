@@ -16,6 +16,9 @@ const INITIAL_ARENA_BYTES = 16_384
 /** The arena grows by half: ids are most of the memory, so less slack than doubling. */
 const ARENA_GROWTH = 1.5
 
+/** A sweep step may walk this many slots per entry: bounds its time in a table emptied by expiry. */
+const EMPTY_SLOTS_PER_STEP = 8
+
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
@@ -89,18 +92,24 @@ export class TokenIdTable {
   }
 
   /**
-   * Removes entries whose value is at most `threshold`, looking at no more than `steps` slots,
-   * from where the previous call stopped. Returns true once a pass over the whole table ends.
+   * Removes entries whose value is at most `threshold`, looking at no more than `steps` entries
+   * (and `steps` times EMPTY_SLOTS_PER_STEP slots), from where the previous call stopped.
+   * Returns true once a pass over the whole table ends.
    */
   removeUpTo (threshold: number, steps: number): boolean {
-    for (let seen = 0; seen < steps; seen++) {
+    for (let seen = 0, visited = 0; seen < steps && visited < steps * EMPTY_SLOTS_PER_STEP; visited++) {
       if (this.sweepCursor >= this.capacity) {
         this.sweepCursor = 0
         return true
       }
       const slot = this.sweepCursor
+      if (this.lengths[slot] === 0) {
+        this.sweepCursor++
+        continue
+      }
+      seen++
       // Removing shifts a later entry into this slot: it is looked at before moving on.
-      if (this.lengths[slot] !== 0 && this.values[slot]! <= threshold) this.removeAt(slot)
+      if (this.values[slot]! <= threshold) this.removeAt(slot)
       else this.sweepCursor++
     }
     return false
