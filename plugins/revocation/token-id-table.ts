@@ -12,6 +12,11 @@
 /** Slots filled above this share, the table doubles: short probes for the lookups that miss. */
 const MAX_LOAD = 0.7
 const INITIAL_CAPACITY = 1_024
+const SLOT_FIELDS = 4
+const HASH = 0
+const OFFSET = 1
+const LENGTH = 2
+const VALUE = 3
 const INITIAL_ARENA_BYTES = 16_384
 /** The arena grows by half: ids are most of the memory, so less slack than doubling. */
 const ARENA_GROWTH = 1.5
@@ -22,16 +27,17 @@ const EMPTY_SLOTS_PER_STEP = 8
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-/** The hash of `length` bytes of `bytes` from `start`; FNV-1a with a per-table seed, its bits mixed (murmur3's finaliser) since the table indexes by the low ones. */
+/** The hash, a 32-bit integer, of `length` bytes of `bytes` from `start`. */
 export type IdHash = (bytes: Uint8Array, start: number, length: number) => number
 
+/** FNV-1a with a per-table seed, its bits mixed (murmur3's finaliser) since the table indexes by the low ones. */
 function seededFnv1a (seed: number): IdHash {
   return (bytes, start, length) => {
     let hash = (0x811c9dc5 ^ seed) >>> 0
     for (let i = start; i < start + length; i++) hash = Math.imul(hash ^ bytes[i]!, 0x01000193)
     hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b)
     hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35)
-    return (hash ^ (hash >>> 16)) >>> 0
+    return hash ^ (hash >>> 16)
   }
 }
 
@@ -39,11 +45,11 @@ export class TokenIdTable {
   private capacity = INITIAL_CAPACITY
   private mask = INITIAL_CAPACITY - 1
   private count = 0
-  private hashes = new Uint32Array(INITIAL_CAPACITY)
-  private offsets = new Uint32Array(INITIAL_CAPACITY)
-  /** The id's length in bytes plus one: 0 marks an empty slot (an id may be ''). */
-  private lengths = new Uint32Array(INITIAL_CAPACITY)
-  private values = new Int32Array(INITIAL_CAPACITY)
+  /**
+   * Per slot, side by side so that a probe touches one cache line: the id's hash, its offset in
+   * the arena, its length in bytes plus one (0 marks an empty slot; an id may be ''), the value.
+   */
+  private slots = new Int32Array(INITIAL_CAPACITY * SLOT_FIELDS)
   private arena: Uint8Array = new Uint8Array(INITIAL_ARENA_BYTES)
   private arenaUsed = 0
   /** Bytes of removed ids still in the arena; reclaimed when they are half of it. */
@@ -62,7 +68,7 @@ export class TokenIdTable {
   get (id: string): number | undefined {
     const length = this.encode(id)
     const slot = this.find(this.scratch, 0, length, this.hashOf(this.scratch, 0, length))
-    return slot < 0 ? undefined : this.values[slot]!
+    return slot < 0 ? undefined : this.slots[slot * SLOT_FIELDS + VALUE]!
   }
 
   /** Stores `value` for `id` unless a larger one is there: values only ever grow. */
@@ -76,18 +82,19 @@ export class TokenIdTable {
     const hash = this.hashOf(bytes, start, length)
     const found = this.find(bytes, start, length, hash)
     if (found >= 0) {
-      if (this.values[found]! < value) this.values[found] = value
+      if (this.slots[found * SLOT_FIELDS + VALUE]! < value) this.slots[found * SLOT_FIELDS + VALUE] = value
       return
     }
     if (this.count + 1 > this.capacity * MAX_LOAD) this.resize(this.capacity * 2)
     const offset = this.reserve(length)
     this.arena.set(bytes.subarray(start, start + length), offset)
     let slot = hash & this.mask
-    while (this.lengths[slot] !== 0) slot = (slot + 1) & this.mask
-    this.hashes[slot] = hash
-    this.offsets[slot] = offset
-    this.lengths[slot] = length + 1
-    this.values[slot] = value
+    while (this.slots[slot * SLOT_FIELDS + LENGTH] !== 0) slot = (slot + 1) & this.mask
+    const at = slot * SLOT_FIELDS
+    this.slots[at + HASH] = hash
+    this.slots[at + OFFSET] = offset
+    this.slots[at + LENGTH] = length + 1
+    this.slots[at + VALUE] = value
     this.count++
   }
 
@@ -103,13 +110,13 @@ export class TokenIdTable {
         return true
       }
       const slot = this.sweepCursor
-      if (this.lengths[slot] === 0) {
+      if (this.slots[slot * SLOT_FIELDS + LENGTH] === 0) {
         this.sweepCursor++
         continue
       }
       seen++
       // Removing shifts a later entry into this slot: it is looked at before moving on.
-      if (this.values[slot]! <= threshold) this.removeAt(slot)
+      if (this.slots[slot * SLOT_FIELDS + VALUE]! <= threshold) this.removeAt(slot)
       else this.sweepCursor++
     }
     return false
@@ -117,16 +124,16 @@ export class TokenIdTable {
 
   * entries (): Generator<[string, number]> {
     for (let slot = 0; slot < this.capacity; slot++) {
-      const length = this.lengths[slot]! - 1
+      const length = this.slots[slot * SLOT_FIELDS + LENGTH]! - 1
       if (length < 0) continue
-      const offset = this.offsets[slot]!
-      yield [decoder.decode(this.arena.subarray(offset, offset + length)), this.values[slot]!]
+      const offset = this.slots[slot * SLOT_FIELDS + OFFSET]! >>> 0
+      yield [decoder.decode(this.arena.subarray(offset, offset + length)), this.slots[slot * SLOT_FIELDS + VALUE]!]
     }
   }
 
   /** Bytes held in typed arrays, for reports. */
   get byteLength (): number {
-    return this.hashes.byteLength + this.offsets.byteLength + this.lengths.byteLength + this.values.byteLength + this.arena.byteLength
+    return this.slots.byteLength + this.arena.byteLength
   }
 
   /** Writes `id`'s UTF-8 bytes into the scratch buffer, growing it when needed; returns their length. */
@@ -137,14 +144,14 @@ export class TokenIdTable {
   }
 
   private find (bytes: Uint8Array, start: number, length: number, hash: number): number {
-    for (let slot = hash & this.mask; this.lengths[slot] !== 0; slot = (slot + 1) & this.mask) {
-      if (this.hashes[slot] === hash && this.lengths[slot] === length + 1 && this.sameBytes(slot, bytes, start, length)) return slot
+    for (let slot = hash & this.mask; this.slots[slot * SLOT_FIELDS + LENGTH] !== 0; slot = (slot + 1) & this.mask) {
+      if (this.slots[slot * SLOT_FIELDS + HASH] === hash && this.slots[slot * SLOT_FIELDS + LENGTH] === length + 1 && this.sameBytes(slot, bytes, start, length)) return slot
     }
     return -1
   }
 
   private sameBytes (slot: number, bytes: Uint8Array, start: number, length: number): boolean {
-    const offset = this.offsets[slot]!
+    const offset = this.slots[slot * SLOT_FIELDS + OFFSET]! >>> 0
     for (let i = 0; i < length; i++) if (this.arena[offset + i] !== bytes[start + i]!) return false
     return true
   }
@@ -154,42 +161,33 @@ export class TokenIdTable {
    * so lookups never walk over removed entries).
    */
   private removeAt (slot: number): void {
-    this.deadBytes += this.lengths[slot]! - 1
+    this.deadBytes += this.slots[slot * SLOT_FIELDS + LENGTH]! - 1
     this.count--
     let hole = slot
-    for (let next = (slot + 1) & this.mask; this.lengths[next] !== 0; next = (next + 1) & this.mask) {
-      const home = this.hashes[next]! & this.mask
+    for (let next = (slot + 1) & this.mask; this.slots[next * SLOT_FIELDS + LENGTH] !== 0; next = (next + 1) & this.mask) {
+      const home = this.slots[next * SLOT_FIELDS + HASH]! & this.mask
       // The entry at `next` may fill the hole only if its home is not after the hole.
       if (((next - home) & this.mask) < ((next - hole) & this.mask)) continue
       this.move(next, hole)
       hole = next
     }
-    this.lengths[hole] = 0
+    this.slots[hole * SLOT_FIELDS + LENGTH] = 0
   }
 
   private move (from: number, to: number): void {
-    this.hashes[to] = this.hashes[from]!
-    this.offsets[to] = this.offsets[from]!
-    this.lengths[to] = this.lengths[from]!
-    this.values[to] = this.values[from]!
+    this.slots.copyWithin(to * SLOT_FIELDS, from * SLOT_FIELDS, (from + 1) * SLOT_FIELDS)
   }
 
   private resize (capacity: number): void {
-    const { hashes, offsets, lengths, values } = this
+    const old = this.slots
     this.capacity = capacity
     this.mask = capacity - 1
-    this.hashes = new Uint32Array(capacity)
-    this.offsets = new Uint32Array(capacity)
-    this.lengths = new Uint32Array(capacity)
-    this.values = new Int32Array(capacity)
-    for (let old = 0; old < lengths.length; old++) {
-      if (lengths[old] === 0) continue
-      let slot = hashes[old]! & this.mask
-      while (this.lengths[slot] !== 0) slot = (slot + 1) & this.mask
-      this.hashes[slot] = hashes[old]!
-      this.offsets[slot] = offsets[old]!
-      this.lengths[slot] = lengths[old]!
-      this.values[slot] = values[old]!
+    this.slots = new Int32Array(capacity * SLOT_FIELDS)
+    for (let from = 0; from < old.length; from += SLOT_FIELDS) {
+      if (old[from + LENGTH] === 0) continue
+      let slot = old[from + HASH]! & this.mask
+      while (this.slots[slot * SLOT_FIELDS + LENGTH] !== 0) slot = (slot + 1) & this.mask
+      this.slots.set(old.subarray(from, from + SLOT_FIELDS), slot * SLOT_FIELDS)
     }
     this.sweepCursor = 0
   }
@@ -213,11 +211,11 @@ export class TokenIdTable {
   private compactInto (arena: Uint8Array): void {
     let used = 0
     for (let slot = 0; slot < this.capacity; slot++) {
-      const length = this.lengths[slot]! - 1
+      const length = this.slots[slot * SLOT_FIELDS + LENGTH]! - 1
       if (length < 0) continue
-      const offset = this.offsets[slot]!
+      const offset = this.slots[slot * SLOT_FIELDS + OFFSET]! >>> 0
       arena.set(this.arena.subarray(offset, offset + length), used)
-      this.offsets[slot] = used
+      this.slots[slot * SLOT_FIELDS + OFFSET] = used
       used += length
     }
     this.arena = arena
