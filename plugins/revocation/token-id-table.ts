@@ -87,7 +87,8 @@ export class TokenIdTable {
     }
     if (this.count + 1 > this.capacity * MAX_LOAD) this.resize(this.capacity * 2)
     const offset = this.reserve(length)
-    this.arena.set(bytes.subarray(start, start + length), offset)
+    // A loop, not set(subarray): ids are short, and a subarray per id is garbage for the GC.
+    for (let i = 0; i < length; i++) this.arena[offset + i] = bytes[start + i]!
     let slot = hash & this.mask
     while (this.slots[slot * SLOT_FIELDS + LENGTH] !== 0) slot = (slot + 1) & this.mask
     const at = slot * SLOT_FIELDS
@@ -187,7 +188,11 @@ export class TokenIdTable {
       if (old[from + LENGTH] === 0) continue
       let slot = old[from + HASH]! & this.mask
       while (this.slots[slot * SLOT_FIELDS + LENGTH] !== 0) slot = (slot + 1) & this.mask
-      this.slots.set(old.subarray(from, from + SLOT_FIELDS), slot * SLOT_FIELDS)
+      const to = slot * SLOT_FIELDS
+      this.slots[to + HASH] = old[from + HASH]!
+      this.slots[to + OFFSET] = old[from + OFFSET]!
+      this.slots[to + LENGTH] = old[from + LENGTH]!
+      this.slots[to + VALUE] = old[from + VALUE]!
     }
     this.sweepCursor = 0
   }
@@ -200,11 +205,19 @@ export class TokenIdTable {
       const size = this.deadBytes * 2 >= this.arenaUsed && needed <= this.arena.length
         ? this.arena.length
         : Math.max(Math.ceil(this.arena.length * ARENA_GROWTH), needed)
-      this.compactInto(new Uint8Array(size))
+      if (this.deadBytes === 0) this.growArena(size)
+      else this.compactInto(new Uint8Array(size))
     }
     const offset = this.arenaUsed
     this.arenaUsed += length
     return offset
+  }
+
+  /** Moves the arena, holding only live ids, into a larger one as it is. */
+  private growArena (size: number): void {
+    const arena = new Uint8Array(size)
+    arena.set(this.arena.subarray(0, this.arenaUsed))
+    this.arena = arena
   }
 
   /** Copies the live ids into `arena`, in slot order, dropping the removed ones. */
