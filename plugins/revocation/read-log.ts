@@ -25,3 +25,24 @@ export async function readLogAfter (reader: RedisClient, lastId: string, blockMs
   }
   return read
 }
+
+/** Entries taken from the retained log per page when a load replays it. */
+const REPLAY_COUNT = 1_000
+
+/**
+ * Calls `onEntry` with every readable entry of the retained log up to `until` (included), read
+ * page by page; malformed entries are skipped.
+ */
+export async function replayLogUntil (client: RedisClient, until: string, onEntry: (entry: LogEntry) => void): Promise<void> {
+  let start = '-'
+  for (;;) {
+    const page = await client.xrange(REVOCATION_LOG_KEY, start, until, 'COUNT', REPLAY_COUNT)
+    for (const [, fields] of page) {
+      const entry = parseLogEntry(fields)
+      if (entry !== null) onEntry(entry)
+    }
+    const lastOfPage = page[page.length - 1]
+    if (lastOfPage === undefined || page.length < REPLAY_COUNT) return
+    start = `(${lastOfPage[0]}`
+  }
+}

@@ -1,17 +1,20 @@
 /**
- * Times are kept as seconds after this base (2024-01-01), small enough for V8 to store them as
- * small integers inside the maps instead of a boxed number per entry: a million revocations
- * then cost about a third less heap.
+ * Token expiries are kept as whole seconds after this base (2024-01-01) in 32 bits, so from 1956
+ * to 2092: an expiry past 2092 is kept as 2092 (revoked for as long as this code runs), rounding
+ * up, never down, so that a revocation never ends early.
  */
 import type { LogEntry } from './revocation-log.js'
 import type { CheckedToken } from './store.js'
+import { TokenIdTable } from './token-id-table.js'
 
 interface Marker { revokedBefore: number, expiresAt: number }
 
 const BASE = 1_704_067_200
-const compact = (epochSeconds: number): number => Math.ceil(epochSeconds - BASE)
+const INT32_MIN = -0x8000_0000
+const INT32_MAX = 0x7fff_ffff
+const compact = (epochSeconds: number): number => Math.min(INT32_MAX, Math.max(INT32_MIN, Math.ceil(epochSeconds - BASE)))
 
-/** How many entries one sweep step looks at, so a sweep never stalls requests. */
+/** How many slots of the token table one sweep step looks at, so a sweep never stalls requests. */
 const SWEEP_STEP = 20_000
 
 /**
@@ -21,10 +24,9 @@ const SWEEP_STEP = 20_000
  * are synchronous; expired entries are swept out a step at a time.
  */
 export class RevocationSet {
-  private readonly tokens = new Map<string, number>()
+  private readonly tokens = new TokenIdTable()
   private readonly markers = new Map<string, Marker>()
   private readonly sessions = new Map<string, Marker>()
-  private sweepCursor: Iterator<[string, number]> | null = null
 
   isRevoked (token: CheckedToken, now: number): boolean {
     const tokenExpiry = this.tokens.get(token.id)
@@ -41,9 +43,12 @@ export class RevocationSet {
 
   /** A revocation only ever lives longer: adding it again never shortens it. */
   addToken (tokenId: string, expiresAt: number): void {
-    const expiry = compact(expiresAt)
-    const current = this.tokens.get(tokenId)
-    if (current === undefined || current < expiry) this.tokens.set(tokenId, expiry)
+    this.tokens.raise(tokenId, compact(expiresAt))
+  }
+
+  /** `addToken` for a token id given as UTF-8 bytes, as a mirror's load reads them from Redis. */
+  addTokenBytes (bytes: Uint8Array, start: number, length: number, expiresAt: number): void {
+    this.tokens.raiseBytes(bytes, start, length, compact(expiresAt))
   }
 
   /** A marker only moves forward: an earlier revoke-all never un-revokes tokens. */
@@ -72,7 +77,7 @@ export class RevocationSet {
 
   /** Every entry, as epoch seconds: what a mirror writes back into a Redis that lost them. */
   * entries (): Generator<LogEntry> {
-    for (const [id, expiry] of this.tokens) yield { kind: 'token', id, expiresAt: expiry + BASE }
+    for (const [id, expiry] of this.tokens.entries()) yield { kind: 'token', id, expiresAt: expiry + BASE }
     for (const [id, marker] of this.markers) yield { kind: 'user', id, ...marker }
     for (const [id, marker] of this.sessions) yield { kind: 'session', id, ...marker }
   }
@@ -86,16 +91,8 @@ export class RevocationSet {
     for (const markers of [this.markers, this.sessions]) {
       for (const [key, marker] of markers) if (marker.expiresAt <= now) markers.delete(key)
     }
-    this.sweepCursor ??= this.tokens.entries()
-    const threshold = now - BASE
-    for (let seen = 0; seen < SWEEP_STEP; seen++) {
-      const next = this.sweepCursor.next()
-      if (next.done === true) {
-        this.sweepCursor = null
-        return
-      }
-      if (next.value[1] <= threshold) this.tokens.delete(next.value[0])
-    }
+    // An entry expiring at `now` no longer revokes anything (isRevoked wants expiry > now).
+    this.tokens.removeUpTo(Math.floor(now - BASE), SWEEP_STEP)
   }
 }
 
