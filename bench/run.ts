@@ -21,6 +21,8 @@ const RATE = Number(process.env.BENCH_RATE ?? 2_000)
 const ONLY = (process.env.BENCH_TARGETS ?? '').split(',').filter((word) => word !== '')
 /** Extra mirror-mode gateways with other Node flags, ';'-separated sets, e.g. "--max-semi-space-size=16;--max-semi-space-size=64". */
 const FLAG_VARIANTS = (process.env.BENCH_FLAG_VARIANTS ?? '').split(';').filter((flags) => flags !== '')
+/** A checkout of another commit (with node_modules) whose gateway runs beside this one in mirror mode: an A/B of a change. */
+const COMPARE_DIR = process.env.BENCH_COMPARE_DIR
 const CONNECTIONS = 50
 const WARM_UP_SECONDS = 2
 const PROPAGATION_SAMPLES = Number(process.env.BENCH_PROPAGATION_SAMPLES ?? 200)
@@ -74,6 +76,9 @@ async function main (): Promise<void> {
   await add('(5) gateway, mirror mode, RS256 via JWKS', 'gateway.ts', jwksEnv, rs256.load, shippedFlags)
   for (const [i, flags] of FLAG_VARIANTS.entries()) {
     await add(`(v${i + 1}) gateway, mirror mode, node ${flags}`, 'gateway.ts', { ...gatewayEnv, REVOCATION_CONSISTENCY: 'mirror' }, hs256.load, flags.split(' '))
+  }
+  if (COMPARE_DIR !== undefined) {
+    await add(`(2b) gateway, mirror mode, from ${COMPARE_DIR}`, `${COMPARE_DIR}/gateway.ts`, { ...gatewayEnv, REVOCATION_CONSISTENCY: 'mirror' }, hs256.load, shippedFlags)
   }
   const nginx = wanted('nginx') ? await startNginx(upstreamPort) : null
   if (nginx !== null) targets.push({ name: '(6) nginx proxy_pass, no auth (native reference)', url: `${nginx}/api/orders`, load: hs256.load })

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 
-interface ProfileNode { id: number, hitCount?: number, callFrame: { functionName: string, url: string, lineNumber: number } }
-interface CpuProfile { nodes: ProfileNode[] }
+interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number } }
+interface CpuProfile { nodes: ProfileNode[], samples: number[], timeDeltas: number[] }
 
 /** Where a function lives: an npm package, a Node internal module, or a file of this repo. */
 function moduleOf (url: string): string {
@@ -14,14 +14,22 @@ function moduleOf (url: string): string {
 
 /**
  * A flame summary of a .cpuprofile: the share of busy samples (everything but idle) by self time,
- * per function and per module, the largest first.
+ * per function and per module, the largest first. Samples of the first `skipMs` (start-up, the
+ * mirror's load) are left out, so that only the load is summarized.
  */
-export function summarizeProfile (file: string, top = 15): string {
-  const { nodes } = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile
+export function summarizeProfile (file: string, skipMs: number, top = 20): string {
+  const { nodes, samples, timeDeltas } = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile
+  const hits = new Map<number, number>()
+  let elapsedUs = 0
+  samples.forEach((id, i) => {
+    elapsedUs += timeDeltas[i] ?? 0
+    if (elapsedUs >= skipMs * 1000) hits.set(id, (hits.get(id) ?? 0) + 1)
+  })
   const byFunction = new Map<string, number>()
   const byModule = new Map<string, number>()
   let busy = 0
-  for (const { hitCount = 0, callFrame } of nodes) {
+  for (const { id, callFrame } of nodes) {
+    const hitCount = hits.get(id) ?? 0
     if (hitCount === 0 || callFrame.functionName === '(idle)') continue
     busy += hitCount
     const where = moduleOf(callFrame.url)
