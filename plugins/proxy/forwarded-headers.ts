@@ -18,15 +18,18 @@ const CLIENT_ONLY_HEADERS = ['keep-alive', 'proxy-connection', 'te', 'trailer', 
 export function forwardedHeaders (userIdHeader: string) {
   return function rewriteRequestHeaders (request: FastifyRequest<RouteGenericInterface, RawServerBase>, headers: IncomingHttpHeaders): IncomingHttpHeaders {
     // A client-sent copy, also with underscores (which some servers read as dashes), would let
-    // a caller claim to be someone else. Node has lowercased every name already.
-    delete headers[userIdHeader]
-    delete headers[USER_ISSUER_HEADER]
-    for (const name in headers) {
-      if (!name.includes('_')) continue
-      const dashed = name.replace(/_/g, '-')
-      if (dashed === userIdHeader || dashed === USER_ISSUER_HEADER) delete headers[name]
+    // a caller claim to be someone else. Node has lowercased every name already. Only names
+    // the client sent can hold an underscore: the walk over every header is skipped without one.
+    if (userIdHeader in headers) delete headers[userIdHeader]
+    if (USER_ISSUER_HEADER in headers) delete headers[USER_ISSUER_HEADER]
+    if (anyUnderscore(request.raw.rawHeaders)) {
+      for (const name in headers) {
+        if (!name.includes('_')) continue
+        const dashed = name.replace(/_/g, '-')
+        if (dashed === userIdHeader || dashed === USER_ISSUER_HEADER) delete headers[name]
+      }
     }
-    for (const name of CLIENT_ONLY_HEADERS) delete headers[name]
+    for (const name of CLIENT_ONLY_HEADERS) if (name in headers) delete headers[name]
     const token = request.verifiedToken
     if (token !== null) {
       headers[userIdHeader] = token.sub
@@ -34,12 +37,18 @@ export function forwardedHeaders (userIdHeader: string) {
     }
     // Fastify's request.ips: the peer, then the client each trusted proxy (TRUST_PROXY) names,
     // nearest first; undefined when no proxy is trusted. A client's own claims are never kept.
-    const chain = request.ips ?? [request.socket.remoteAddress as string]
-    headers['x-forwarded-for'] = [...chain].reverse().join(', ')
+    const chain = request.ips
+    headers['x-forwarded-for'] = chain === undefined ? request.socket.remoteAddress as string : [...chain].reverse().join(', ')
     headers['x-forwarded-proto'] = request.protocol
     headers['x-forwarded-host'] = request.host
     // The gateway's id for this request, so the service's logs can be joined with ours.
     headers['x-request-id'] = request.id
     return headers
   }
+}
+
+/** Whether any header name the client sent holds an underscore (rawHeaders: name, value, name, value...). */
+function anyUnderscore (rawHeaders: string[]): boolean {
+  for (let i = 0; i < rawHeaders.length; i += 2) if ((rawHeaders[i] as string).includes('_')) return true
+  return false
 }

@@ -9,8 +9,8 @@ const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-en
  * upstream's "Connection: keep-alive" would override a client's "Connection: close".
  */
 export function withoutHopByHopHeaders (headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const listed = String(headers.connection).toLowerCase().split(',')
-  for (const name of listed) delete headers[name.trim()]
-  for (const name of HOP_BY_HOP) delete headers[name]
+  const { connection } = headers
+  if (connection !== undefined) for (const name of String(connection).toLowerCase().split(',')) delete headers[name.trim()]
+  for (const name of HOP_BY_HOP) if (name in headers) delete headers[name]
   return headers
 }
