@@ -78,7 +78,7 @@ async function main (): Promise<void> {
     await add(`(v${i + 1}) gateway, mirror mode, node ${flags}`, 'gateway.ts', { ...gatewayEnv, REVOCATION_CONSISTENCY: 'mirror' }, hs256.load, flags.split(' '))
   }
   if (COMPARE_DIR !== undefined) {
-    await add(`(2b) gateway, mirror mode, from ${COMPARE_DIR}`, `${COMPARE_DIR}/gateway.ts`, { ...gatewayEnv, REVOCATION_CONSISTENCY: 'mirror' }, hs256.load, shippedFlags)
+    await add(`(2b) gateway, mirror mode, from ${COMPARE_DIR}`, `${COMPARE_DIR}/gateway.ts`, { ...gatewayEnv, REVOCATION_CONSISTENCY: 'mirror' }, hs256.load, startFlags(COMPARE_DIR))
   }
   const nginx = wanted('nginx') ? await startNginx(upstreamPort) : null
   if (nginx !== null) targets.push({ name: '(6) nginx proxy_pass, no auth (native reference)', url: `${nginx}/api/orders`, load: hs256.load })
@@ -137,9 +137,9 @@ async function otherFigures (redisUrl: string, upstream: string, fresh: string[]
   ]
 }
 
-/** The Node flags `npm start` runs the gateway with, so that the bench measures what ships. */
-function startFlags (): string[] {
-  const { scripts } = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }
+/** The Node flags `npm start` (of the checkout in `dir`) runs the gateway with, so that the bench measures what ships. */
+function startFlags (dir = '.'): string[] {
+  const { scripts } = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8')) as { scripts: Record<string, string> }
   return (scripts.start ?? '').split(' ').filter((word) => word.startsWith('--'))
 }
 
