@@ -4,7 +4,6 @@ import { JWKS_CACHE_MAX_AGE_MS, JWKS_COOLDOWN_MS } from './config/defaults.js'
 import type { JwtKeySource } from './config/parse-jwt-settings.js'
 import { jwksKeyResolver } from './jwt/jwks-key-resolver.js'
 import { JwksKeySet } from './jwt/jwks-key-set.js'
-import { verifyCacheKey } from './jwt/verify-cache-key.js'
 
 export type { JwksState } from './jwt/jwks-key-set.js'
 
@@ -50,7 +49,6 @@ export default fp(async function jwtPlugin (fastify) {
       // A client sends the same token many times: a verified token is remembered (never past
       // its exp) instead of checked again. Our own claim checks still run on every request.
       cache: VERIFY_CACHE_SIZE,
-      cacheKeyBuilder: verifyCacheKey,
       // fast-jwt keeps a failure for the clock tolerance; a key that could not be had is not
       // the token's fault and is asked for again at once (the key set bounds the fetches).
       errorCacheTTL: (error) => error.code === KEY_FETCHING_ERROR ? -toleranceMs - 1 : -1,
