@@ -18,4 +18,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 8080
-CMD ["node", "dist/gateway.js"]
+# A 32 MiB young generation (V8's default here: 16): each request leaves short-lived garbage, and
+# with room for it the scavenger ran in 1.5% of the busy time under load instead of 3 to 9%, for
+# about 10% less CPU per request (BENCHMARKS.md, "Node flags"); 64 bought nothing more. The same
+# flag is in `npm start`.
+CMD ["node", "--max-semi-space-size=32", "dist/gateway.js"]

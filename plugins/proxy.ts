@@ -42,7 +42,7 @@ type RequestHeadersRewrite = (request: FastifyRequest<RouteGenericInterface, Raw
  * rules (access, claim headers, timeout, targets) are compiled into its routes only.
  */
 export default fp<ProxyPluginOptions>(async function proxyPlugin (fastify, { ownPaths = [] }) {
-  const { upstreams, userIdHeader, upstreamTimeoutMs, upstreamConnections, rolesClaim, cors, upstreamCooldownMs, liveConnections } = fastify.config
+  const { upstreams, userIdHeader, upstreamTimeoutMs, upstreamConnections, upstreamPipelining, rolesClaim, cors, upstreamCooldownMs, liveConnections } = fastify.config
   const forwarded = forwardedHeaders(userIdHeader)
   const rewriteHeaders = cors === null ? withoutHopByHopHeaders : (headers: IncomingHttpHeaders) => withoutUpstreamCors(withoutHopByHopHeaders(headers))
   const isOwnPath = ownPathMatcher(ownPaths)
@@ -65,7 +65,7 @@ export default fp<ProxyPluginOptions>(async function proxyPlugin (fastify, { own
       else done()
     })
     for (const route of upstreams) {
-      const pool = { connections: upstreamConnections, timeoutMs: route.timeoutMs ?? upstreamTimeoutMs }
+      const pool = { connections: upstreamConnections, pipelining: upstreamPipelining, timeoutMs: route.timeoutMs ?? upstreamTimeoutMs }
       const preHandler = accessRules(route, rolesClaim)
       const rewriteRequestHeaders = requestHeadersRewrite(route)
       const options: FastifyHttpProxyOptions = {

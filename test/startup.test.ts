@@ -13,6 +13,14 @@ t.test('start-up refuses a bad configuration, exiting non-zero and naming the va
     t.notMatch(gateway.stderr(), /too-short/, 'the secret itself is not printed')
   })
 
+  t.test('an UPSTREAM_PIPELINING that is not a count of requests', async (t) => {
+    const gateway = runGateway(t, { ...MINIMAL_ENV, UPSTREAM_PIPELINING: '0' })
+    const { code, signal } = await gateway.exited
+    t.equal(signal, null)
+    t.not(code, 0)
+    t.match(gateway.stderr(), /cannot start: UPSTREAM_PIPELINING: must be >= 1, got "0"/)
+  })
+
   t.test('UPSTREAMS missing', async (t) => {
     const gateway = runGateway(t, { JWT_SECRET: SECRET })
     const { code, signal } = await gateway.exited

@@ -9,13 +9,35 @@ const MAX_DECODE_ROUNDS = 3
  */
 export function publicPathMatcher (prefixes: string[]): (url: string) => boolean {
   if (prefixes.length === 0) return () => false
-  const isUnder = (path: string): boolean => prefixes.some((prefix) => path === prefix || path.startsWith(`${prefix}/`))
+  const isUnder = underAny(prefixes)
   return function isPublicPath (url: string): boolean {
     const path = pathOf(url)
     if (!isUnder(path)) return false
+    if (isAlreadyNormal(path)) return true
     const normalized = normalizePath(path)
     return normalized !== null && isUnder(normalized)
   }
+}
+
+/** A test of whether a path is one of `prefixes` or lies under one, with each `prefix/` built once. */
+export function underAny (prefixes: string[]): (path: string) => boolean {
+  const withSlash = prefixes.map((prefix) => `${prefix}/`)
+  return (path) => {
+    for (let i = 0; i < prefixes.length; i++) if (path === prefixes[i] || path.startsWith(withSlash[i] as string)) return true
+    return false
+  }
+}
+
+/** Anything normalizePath would decode, turn, drop or resolve: percent signs, backslashes, `;`, `//` and dot segments. */
+const NEEDS_NORMALIZING = /[%\\;]|\/\/|\/\./
+
+/**
+ * True when normalizePath could change `path` only by dropping a trailing slash, which changes no
+ * answer of `underAny` (`/a/` lies under `/a` as `/a` is it): most requests skip the normalization.
+ * A path without its leading slash (`revoke`, which normalizes to `/revoke`) is normalized.
+ */
+export function isAlreadyNormal (path: string): boolean {
+  return path.startsWith('/') && !NEEDS_NORMALIZING.test(path)
 }
 
 function pathOf (url: string): string {

@@ -92,6 +92,15 @@ export const DEFAULT_UPSTREAM_TIMEOUT_MS = 30_000
  */
 export const DEFAULT_UPSTREAM_CONNECTIONS = 128
 /**
+ * UPSTREAM_PIPELINING unset: 1, one request at a time on each upstream connection (no HTTP/1.1
+ * pipelining). Pipelining saves connections and round trips, but a slow answer holds up the ones
+ * queued behind it, and servers or middleboxes that mishandle it are common: raise it only for
+ * upstreams known to handle it.
+ */
+export const DEFAULT_UPSTREAM_PIPELINING = 1
+/** UPSTREAM_PIPELINING above this is refused: deeper queues only add head-of-line waits. */
+export const MAX_UPSTREAM_PIPELINING = 100
+/**
  * REQUEST_TIMEOUT_MS unset: 30 s for a client to send its whole request, headers and body, before
  * a 408. Without a bound, clients trickling bodies would hold every upstream connection.
  */

@@ -16,6 +16,7 @@ export const envSchema = {
     UPSTREAMS: { type: 'string' },
     UPSTREAM_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_UPSTREAM_TIMEOUT_MS },
     UPSTREAM_CONNECTIONS: { type: 'integer', minimum: 1, default: defaults.DEFAULT_UPSTREAM_CONNECTIONS },
+    UPSTREAM_PIPELINING: { type: 'integer', minimum: 1, maximum: defaults.MAX_UPSTREAM_PIPELINING, default: defaults.DEFAULT_UPSTREAM_PIPELINING },
     REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_REQUEST_TIMEOUT_MS },
     PUBLIC_PATHS: { type: 'string', default: '' },
     JWT_SECRET: { type: 'string' },
@@ -97,6 +98,7 @@ export interface CheckedEnv {
   UPSTREAMS?: string
   UPSTREAM_TIMEOUT_MS: number
   UPSTREAM_CONNECTIONS: number
+  UPSTREAM_PIPELINING: number
   REQUEST_TIMEOUT_MS: number
   PUBLIC_PATHS: string
   JWT_SECRET?: string

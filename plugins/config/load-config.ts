@@ -24,6 +24,8 @@ export interface GatewayConfig {
   upstreamTimeoutMs: number
   /** Connections to each upstream; a request waits for a free one at most upstreamTimeoutMs. */
   upstreamConnections: number
+  /** Requests sent on one upstream connection before the first is answered (HTTP/1.1 pipelining); 1: none. */
+  upstreamPipelining: number
   /** Longest a client may take to send its request, headers and body (408 after). */
   requestTimeoutMs: number
   publicPaths: string[]
@@ -82,6 +84,7 @@ export function loadConfig (env: Environment = process.env): GatewayConfig {
     upstreams,
     upstreamTimeoutMs: checked.UPSTREAM_TIMEOUT_MS,
     upstreamConnections: checked.UPSTREAM_CONNECTIONS,
+    upstreamPipelining: checked.UPSTREAM_PIPELINING,
     requestTimeoutMs: checked.REQUEST_TIMEOUT_MS,
     // An upstream marked public is a public path like any in PUBLIC_PATHS.
     publicPaths: [...parsePublicPaths(checked.PUBLIC_PATHS), ...upstreams.filter((route) => route.public).map((route) => route.prefix)],

@@ -51,8 +51,9 @@ function audienceCheck (accepted: readonly string[]): Check {
 function scopeCheck (needed: readonly string[]): Check {
   const message = needed.join(' ')
   return function checkScopes (payload) {
-    const granted = new Set<unknown>([...wordsOf(payload.scope), ...wordsOf(payload.scp)])
-    if (!needed.every((scope) => granted.has(scope))) throw withInsufficientScope(new InsufficientScopeError(message), needed)
+    const scope = wordsOf(payload.scope)
+    const scp = wordsOf(payload.scp)
+    if (!needed.every((name) => scope.includes(name) || scp.includes(name))) throw withInsufficientScope(new InsufficientScopeError(message), needed)
   }
 }
 

@@ -1,4 +1,4 @@
-import { normalizePath } from '../authentication/public-path.js'
+import { isAlreadyNormal, normalizePath, underAny } from '../authentication/public-path.js'
 
 /**
  * Builds the test that keeps the gateway's own paths from an upstream whose prefix covers them:
@@ -8,12 +8,12 @@ import { normalizePath } from '../authentication/public-path.js'
  * would hand it the token.
  */
 export function ownPathMatcher (paths: string[]): (url: string) => boolean {
-  const owned = paths.map((path) => path.toLowerCase())
-  const isOwned = (path: string): boolean => owned.some((own) => path === own || path.startsWith(`${own}/`))
+  const isOwned = underAny(paths.map((path) => path.toLowerCase()))
   return function isOwnPath (url: string): boolean {
     const end = url.search(/[?#]/)
     const path = (end < 0 ? url : url.slice(0, end)).toLowerCase()
     if (isOwned(path)) return true
+    if (isAlreadyNormal(path)) return false
     const normalized = normalizePath(path)
     return normalized !== null && isOwned(normalized.toLowerCase())
   }

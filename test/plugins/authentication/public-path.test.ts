@@ -1,5 +1,6 @@
+import fc from 'fast-check'
 import t from 'tap'
-import { normalizePath, publicPathMatcher } from '../../../plugins/authentication/public-path.js'
+import { isAlreadyNormal, normalizePath, publicPathMatcher, underAny } from '../../../plugins/authentication/public-path.js'
 
 const isPublic = publicPathMatcher(['/api/public', '/api/login'])
 
@@ -87,3 +88,16 @@ for (const [path, expected] of normalized) {
     t.equal(normalizePath(path), expected)
   })
 }
+
+t.test('skipping the normalization of a path it could only strip of a trailing slash changes no answer', async (t) => {
+  const prefixes = ['/a', '/a/b', '/revoke']
+  const isUnder = underAny(prefixes)
+  const path = fc.array(fc.constantFrom('/', 'a', 'b', 'revoke', '.', '..', '%2e', '%2f', '%', '\\', ';x', 'A'), { maxLength: 8 }).map((parts) => parts.join(''))
+  fc.assert(fc.property(path, (raw) => {
+    if (!isAlreadyNormal(raw)) return true
+    const normalized = normalizePath(raw)
+    return normalized !== null && isUnder(raw) === isUnder(normalized)
+  }), { numRuns: 5_000 })
+  t.notOk(isAlreadyNormal('revoke'), 'a path without its leading slash is normalized (to /revoke)')
+  t.ok(isAlreadyNormal('/a/b/'), 'a trailing slash needs no normalizing')
+})

@@ -23,6 +23,7 @@ t.test('with only a secret and an upstream set, every other setting takes its do
     }],
     upstreamTimeoutMs: 30_000,
     upstreamConnections: 128,
+    upstreamPipelining: 1,
     requestTimeoutMs: 30_000,
     publicPaths: [],
     jwt: {

@@ -111,6 +111,14 @@ t.test('UPSTREAM_CONNECTIONS: 128 per upstream when unset; at least 1', async (t
   t.match(refuses(t, { UPSTREAM_CONNECTIONS: '0' }, 'UPSTREAM_CONNECTIONS'), />= 1, got "0"/)
 })
 
+t.test('UPSTREAM_PIPELINING: 1 (no pipelining) when unset; a whole number from 1 to 100', async (t) => {
+  t.equal(load().upstreamPipelining, 1)
+  t.equal(load({ UPSTREAM_PIPELINING: '8' }).upstreamPipelining, 8)
+  t.equal(refuses(t, { UPSTREAM_PIPELINING: '0' }, 'UPSTREAM_PIPELINING'), 'UPSTREAM_PIPELINING: must be >= 1, got "0"')
+  t.match(refuses(t, { UPSTREAM_PIPELINING: '101' }, 'UPSTREAM_PIPELINING'), /<= 100, got "101"/)
+  t.match(refuses(t, { UPSTREAM_PIPELINING: 'yes' }, 'UPSTREAM_PIPELINING'), /integer, got "yes"/)
+})
+
 t.test('TRUST_PROXY listing only separators is refused', async (t) => {
   t.match(refuses(t, { TRUST_PROXY: ' , ' }, 'TRUST_PROXY'), /lists no address/)
 })
