@@ -6,7 +6,7 @@ import { writeRevocations } from './extend-only-writes.js'
 import { markerTime } from './marker-time.js'
 import { readLogAfter } from './read-log.js'
 import type { RedisEpoch } from './redis-epoch.js'
-import { REVOKED_SESSION_PREFIX, REVOKED_TOKEN_PREFIX, USER_MARKER_PREFIX } from './redis-keys.js'
+import { REVOKED_EMAIL_PREFIX, REVOKED_SESSION_PREFIX, REVOKED_TOKEN_PREFIX, USER_MARKER_PREFIX } from './redis-keys.js'
 import { entryTimeMs, parseLogEntry, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
 import { RevocationSet } from './revocation-set.js'
 import { SWEEP_INTERVAL_MS } from './memory-store.js'
@@ -206,6 +206,7 @@ export class RevocationLogFollower {
     await this.loadTokens(set)
     await this.loadMarkers(set, USER_MARKER_PREFIX, 'user')
     await this.loadMarkers(set, REVOKED_SESSION_PREFIX, 'session')
+    await this.loadMarkers(set, REVOKED_EMAIL_PREFIX, 'email')
     // A revocation is logged before its key is written: one logged before the position may have
     // had no key yet during the scan, or never got one (its key write failed). Replaying the
     // retained log up to the position misses none, and writes the keys that are missing.
@@ -252,8 +253,8 @@ export class RevocationLogFollower {
     })
   }
 
-  /** Loads users' revoke-all markers or revoked sessions: both hold a revocation time. */
-  private async loadMarkers (set: RevocationSet, prefix: string, kind: 'user' | 'session'): Promise<void> {
+  /** Loads users' revoke-all markers, revoked sessions or revoked emails: each holds a revocation time. */
+  private async loadMarkers (set: RevocationSet, prefix: string, kind: 'user' | 'session' | 'email'): Promise<void> {
     await this.scan(`${prefix}*`, async (node, keys) => {
       const values = await node.pipeline(keys.flatMap((key) => [['get', key], ['pttl', key]])).exec()
       const now = this.options.clock()
@@ -265,7 +266,7 @@ export class RevocationLogFollower {
         const id = key.slice(prefix.length)
         const revokedBefore = markerTime(value)
         const readable = Number.isFinite(revokedBefore)
-        if (!readable) this.options.log.error({ [kind === 'user' ? 'sub' : 'sid']: id }, `revocation mirror: unreadable ${kind === 'user' ? 'revoke-all marker' : 'session revocation'}, every token of the ${kind} is refused`)
+        if (!readable) this.options.log.error({ [kind === 'user' ? 'sub' : kind === 'session' ? 'sid' : 'email']: id }, `revocation mirror: unreadable ${kind === 'user' ? 'revoke-all marker' : `${kind} revocation`}, every token of the ${kind} is refused`)
         // The Python service kept markers forever; one matters only while tokens it covers can live.
         const expiresAt = ttlMs !== -1 ? now + ttlMs / 1000 : (readable ? revokedBefore : now) + this.options.retentionSeconds
         if (expiresAt > now) set.add({ kind, id, revokedBefore, expiresAt })
