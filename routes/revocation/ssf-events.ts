@@ -71,7 +71,7 @@ export default async function ssfEvents (fastify: FastifyInstance, settings: Ssf
     let readings: EventReading[]
     try {
       set = await verify(request.body)
-      readings = readSecurityEvents(set, jwt.issuers)
+      readings = readSecurityEvents(set, jwt.issuers, settings.emailClaim !== undefined)
     } catch (err) {
       if (err instanceof SetError) return refusal(reply.code(400), err)
       throw err
