@@ -37,7 +37,8 @@ export type EventReading = { type: string, revocation: SubjectRevocation } | { t
  * account-disabled, account-purged, credential-compromise, sessions-revoked (the user). Any other
  * event is ignored. `subjectIssuers` (JWT_ISSUER) are the only issuers an `iss_sub` may name.
  * An `email` subject (simple, or a complex subject's user) revokes that email when `matchEmails`
- * (SSF_EMAIL_CLAIM set), and is ignored otherwise. Throws a SetError for an acted-on event whose subject is malformed or not the transmitter's to name.
+ * (SSF_EMAIL_CLAIM set), and is ignored otherwise.
+ * Throws a SetError for an acted-on event whose subject is malformed or not the transmitter's to name.
  */
 export function readSecurityEvents (set: SecurityEvent, subjectIssuers: readonly string[], matchEmails = false): EventReading[] {
   return Object.entries(set.events).map(([type, event]) => {
