@@ -40,7 +40,7 @@ export type EventReading = { type: string, revocation: SubjectRevocation } | { t
  * (SSF_EMAIL_CLAIM set), and is ignored otherwise.
  * Throws a SetError for an acted-on event whose subject is malformed or not the transmitter's to name.
  */
-export function readSecurityEvents (set: SecurityEvent, subjectIssuers: readonly string[], matchEmails = false): EventReading[] {
+export function readSecurityEvents (set: SecurityEvent, subjectIssuers: readonly string[], matchEmails: boolean): EventReading[] {
   return Object.entries(set.events).map(([type, event]) => {
     const endsUser = USER_ENDING_EVENTS.has(type) || (type === CREDENTIAL_CHANGE && ENDING_CHANGES.has(event.change_type as string))
     if (type !== SESSION_REVOKED && !endsUser) return { type, ignored: type === CREDENTIAL_CHANGE ? `change_type ${String(event.change_type)} leaves the credential usable` : 'not an event the gateway acts on' }
