@@ -28,6 +28,7 @@ export default fp(async function authenticationPlugin (fastify) {
     maxTokenTtlSeconds: config.jwt.maxTtlSeconds,
     clockToleranceSeconds: config.jwt.clockToleranceSeconds,
     issuers: config.jwt.issuers,
+    ...(config.ssf?.emailClaim !== undefined && { emailClaim: config.ssf.emailClaim }),
     // A preflight carries no credentials and must not act: with CORS_ORIGINS set the CORS plugin
     // answers it first; without, it goes to the upstream, which handles CORS itself.
     isPublic: (request) => isPublicPath(request.url) || isPreflight(request)

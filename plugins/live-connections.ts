@@ -131,6 +131,6 @@ export default fp(async function liveConnectionsPlugin (fastify) {
   })
 }, { name: 'gateway-live-connections', fastify: '5.x', dependencies: ['gateway-config', 'gateway-metrics', 'gateway-authentication'] })
 
-function identityOf ({ id, userKey, iat, exp, sid }: VerifiedToken): LiveIdentity {
-  return { tokenId: id, userKey, sid: sid ?? null, iat, exp }
+function identityOf ({ id, userKey, iat, exp, sid, email }: VerifiedToken): LiveIdentity {
+  return { tokenId: id, userKey, sid: sid ?? null, email: email ?? null, iat, exp }
 }

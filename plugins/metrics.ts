@@ -28,7 +28,7 @@ export type RevocationSource = 'route' | 'oauth' | 'backchannel' | 'ssf' | 'admi
 
 export interface GatewayMetrics {
   registry: Registry
-  /** `kind`: token, user or session; `source`: which intake made it, see RevocationSource. */
+  /** `kind`: token, user, session or email; `source`: which intake made it, see RevocationSource. */
   revocations: Counter<'kind' | 'source'>
   propagationLag: Histogram
 }
@@ -67,7 +67,7 @@ export default fp(async function metricsPlugin (fastify) {
       }
     }
   })
-  const revocations = new Counter({ name: 'gateway_revocations_total', help: 'Revocations stored, by kind (token, user or session) and source (route, oauth, backchannel, ssf, admin)', labelNames: ['kind', 'source'], registers: [registry] })
+  const revocations = new Counter({ name: 'gateway_revocations_total', help: 'Revocations stored, by kind (token, user, session or email) and source (route, oauth, backchannel, ssf, admin)', labelNames: ['kind', 'source'], registers: [registry] })
   // eslint-disable-next-line no-new -- registered, read at scrape time
   new Gauge({
     name: 'gateway_revocation_mirror_size',

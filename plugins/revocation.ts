@@ -63,6 +63,8 @@ export interface RevocationPluginOptions {
   clock?: Clock
   /** Where applied revocations are announced (give one to feed it from a log follower too). @default a new RevocationEvents */
   events?: RevocationEvents
+  /** The claim holding a token's email, matched by email revocations (SSF_EMAIL_CLAIM). @default none: no email is read */
+  emailClaim?: string
 }
 
 /**
@@ -81,7 +83,8 @@ export default fp<RevocationPluginOptions>(async function revocationPlugin (fast
     issuers: options.issuers ?? [],
     clock,
     log: fastify.log,
-    ...(options.events !== undefined && { events: options.events })
+    ...(options.events !== undefined && { events: options.events }),
+    ...(options.emailClaim !== undefined && { emailClaim: options.emailClaim })
   })
 
   function verifyRequest (request: FastifyRequest): VerifiedToken | Promise<VerifiedToken> {

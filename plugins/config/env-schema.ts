@@ -83,6 +83,7 @@ export const envSchema = {
     SSF_AUDIENCE: { type: 'string' },
     SSF_RECEIVER_TOKEN: { type: 'string' },
     SSF_JWKS_URL: { type: 'string' },
+    SSF_EMAIL_CLAIM: { type: 'string' },
     DOCS_ENABLED: { type: 'boolean', default: defaults.DEFAULT_DOCS_ENABLED },
     SHUTDOWN_DRAIN_MS: { type: 'integer', minimum: 0, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_SHUTDOWN_DRAIN_MS },
     SHUTDOWN_TIMEOUT_MS: { type: 'integer', minimum: 1, maximum: defaults.MAX_TIMEOUT_MS, default: defaults.DEFAULT_SHUTDOWN_TIMEOUT_MS }
@@ -159,6 +160,7 @@ export interface CheckedEnv {
   SSF_AUDIENCE?: string
   SSF_RECEIVER_TOKEN?: string
   SSF_JWKS_URL?: string
+  SSF_EMAIL_CLAIM?: string
   DOCS_ENABLED: boolean
   SHUTDOWN_DRAIN_MS: number
   SHUTDOWN_TIMEOUT_MS: number

@@ -13,6 +13,11 @@ export interface SsfSettings {
   receiverToken: string
   /** Where the transmitter's signing keys are. */
   jwksUrl: string
+  /**
+   * The token claim holding the email that `email` subjects are matched on (SSF_EMAIL_CLAIM).
+   * @default none: email subjects are accepted and ignored, and no token's email is read
+   */
+  emailClaim?: string
 }
 
 /**
@@ -20,6 +25,7 @@ export interface SsfSettings {
  * are all set; its keys come from SSF_JWKS_URL, else JWKS_URL (one of them is then required).
  */
 export function parseSsf (env: CheckedEnv): SsfSettings | null {
+  const emailClaim = parseEmailClaim(env.SSF_EMAIL_CLAIM)
   const issuer = env.SSF_ISSUER
   const audiences = parseList(env.SSF_AUDIENCE)
   const receiverToken = env.SSF_RECEIVER_TOKEN
@@ -31,5 +37,15 @@ export function parseSsf (env: CheckedEnv): SsfSettings | null {
   const variable = env.SSF_JWKS_URL !== undefined ? 'SSF_JWKS_URL' : 'JWKS_URL'
   const raw = env.SSF_JWKS_URL ?? env.JWKS_URL
   if (raw === undefined) throw new ConfigError('SSF_JWKS_URL', 'is required (or JWKS_URL) when SSF_ISSUER, SSF_AUDIENCE and SSF_RECEIVER_TOKEN are set')
-  return { issuer, audiences, receiverToken, jwksUrl: parseKeySetUrl(variable, raw) }
+  return { issuer, audiences, receiverToken, jwksUrl: parseKeySetUrl(variable, raw), ...(emailClaim !== undefined && { emailClaim }) }
+}
+
+/**
+ * A claim name, or a dotted path into nested claims (read as ADMIN_CLAIM is, see claim-value.ts).
+ * Checked even while the receiver is off, so that a typo is found before it is relied on.
+ */
+function parseEmailClaim (raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined
+  if (/\s/.test(raw) || raw.split('.').includes('')) throw new ConfigError('SSF_EMAIL_CLAIM', `"${raw}" is not a claim name (no spaces, no empty part of a dotted path)`)
+  return raw
 }

@@ -12,11 +12,16 @@ const USER_ENDING_EVENTS = new Set(['account-disabled', 'account-purged', 'crede
 const ENDING_CHANGES = new Set(['revoke', 'delete'])
 
 /** A sub or sid as the transmitter names it, and the issuer it belongs to. */
-export interface SubjectId { id: string, issuer: string }
+export interface SubjectId {
+  id: string
+  issuer: string
+  /** The id is an email (an `email` subject, matched on the claim SSF_EMAIL_CLAIM names), not a sub. */
+  email?: true
+}
 
 /** What an event asks the gateway to revoke. */
 export interface SubjectRevocation {
-  kind: 'user' | 'session'
+  kind: 'user' | 'session' | 'email'
   subject: SubjectId
   /** The user of a revoked session, when the subject names it too (for the audit trail). */
   user?: SubjectId
@@ -31,17 +36,19 @@ export type EventReading = { type: string, revocation: SubjectRevocation } | { t
  * user subject the user), CAEP credential-change with change_type revoke or delete, and RISC
  * account-disabled, account-purged, credential-compromise, sessions-revoked (the user). Any other
  * event is ignored. `subjectIssuers` (JWT_ISSUER) are the only issuers an `iss_sub` may name.
+ * An `email` subject (simple, or a complex subject's user) revokes that email when `matchEmails`
+ * (SSF_EMAIL_CLAIM set), and is ignored otherwise.
  * Throws a SetError for an acted-on event whose subject is malformed or not the transmitter's to name.
  */
-export function readSecurityEvents (set: SecurityEvent, subjectIssuers: readonly string[]): EventReading[] {
+export function readSecurityEvents (set: SecurityEvent, subjectIssuers: readonly string[], matchEmails: boolean): EventReading[] {
   return Object.entries(set.events).map(([type, event]) => {
     const endsUser = USER_ENDING_EVENTS.has(type) || (type === CREDENTIAL_CHANGE && ENDING_CHANGES.has(event.change_type as string))
     if (type !== SESSION_REVOKED && !endsUser) return { type, ignored: type === CREDENTIAL_CHANGE ? `change_type ${String(event.change_type)} leaves the credential usable` : 'not an event the gateway acts on' }
-    const { user, session, ignored } = subjectOf(event.subject ?? set.subId, set.iss, subjectIssuers)
+    const { user, session, ignored } = subjectOf(event.subject ?? set.subId, set.iss, subjectIssuers, matchEmails)
     const details = detailsOf(type, event)
     // A user event naming only a session ends that session: the only tokens of the user it names.
     if (session !== undefined && (type === SESSION_REVOKED || user === undefined)) return { type, revocation: { kind: 'session', subject: session, ...(user !== undefined && { user }), event: details } }
-    if (user !== undefined) return { type, revocation: { kind: 'user', subject: user, event: details } }
+    if (user !== undefined) return { type, revocation: { kind: user.email === true ? 'email' : 'user', subject: user, event: details } }
     return { type, ignored: ignored as string }
   })
 }
@@ -49,14 +56,15 @@ export function readSecurityEvents (set: SecurityEvent, subjectIssuers: readonly
 interface Subject { user?: SubjectId, session?: SubjectId, ignored?: string }
 
 /** An SSF subject: a simple subject identifier (the user), or a complex one with `user` and/or `session`. */
-function subjectOf (subject: unknown, setIssuer: string, subjectIssuers: readonly string[]): Subject {
+function subjectOf (subject: unknown, setIssuer: string, subjectIssuers: readonly string[], matchEmails: boolean): Subject {
   if (!isJsonObject(subject)) throw new SetError('invalid_request', 'the event has no subject (sub_id, or the event\'s subject)')
   const isComplex = subject.format === 'complex' || (subject.format === undefined && (subject.user !== undefined || subject.session !== undefined))
-  if (!isComplex) return fromParts(subjectIdOf(subject, setIssuer, subjectIssuers), undefined)
+  if (!isComplex) return fromParts(subjectIdOf(subject, setIssuer, subjectIssuers, matchEmails), undefined)
   if (subject.user === undefined && subject.session === undefined) throw new SetError('invalid_request', 'a complex subject needs a user or a session member')
   return fromParts(
-    subject.user === undefined ? undefined : subjectIdOf(subject.user, setIssuer, subjectIssuers),
-    subject.session === undefined ? undefined : subjectIdOf(subject.session, setIssuer, subjectIssuers)
+    subject.user === undefined ? undefined : subjectIdOf(subject.user, setIssuer, subjectIssuers, matchEmails),
+    // An email names a person, never a session: a session member in that format is not matched.
+    subject.session === undefined ? undefined : subjectIdOf(subject.session, setIssuer, subjectIssuers, false)
   )
 }
 
@@ -70,7 +78,7 @@ function fromParts (user: SubjectId | string | undefined, session: SubjectId | s
 }
 
 /** One subject identifier (RFC 9493): the id and its issuer, or why it cannot be matched to tokens. */
-function subjectIdOf (identifier: unknown, setIssuer: string, subjectIssuers: readonly string[]): SubjectId | string {
+function subjectIdOf (identifier: unknown, setIssuer: string, subjectIssuers: readonly string[], matchEmails: boolean): SubjectId | string {
   if (!isJsonObject(identifier) || typeof identifier.format !== 'string') throw new SetError('invalid_request', 'a subject identifier must be a JSON object with a format')
   const { format } = identifier
   if (format === 'iss_sub') {
@@ -83,6 +91,10 @@ function subjectIdOf (identifier: unknown, setIssuer: string, subjectIssuers: re
   if (format === 'opaque') {
     if (typeof identifier.id !== 'string' || identifier.id === '') throw new SetError('invalid_request', 'an opaque subject needs an id string')
     return { id: identifier.id, issuer: setIssuer }
+  }
+  if (format === 'email' && matchEmails) {
+    if (typeof identifier.email !== 'string' || identifier.email === '') throw new SetError('invalid_request', 'an email subject needs an email string')
+    return { id: identifier.email, issuer: setIssuer, email: true }
   }
   return `subject format "${format}" is not matched to tokens`
 }

@@ -11,6 +11,8 @@ export interface LiveIdentity {
   userKey: string
   /** VerifiedToken.sid, when it has one: what session revocations are kept under. */
   sid: string | null
+  /** VerifiedToken.email, when it has one (SSF_EMAIL_CLAIM set): what email revocations are kept under. */
+  email: string | null
   /** VerifiedToken.iat, whole seconds: a revoke-all closes tokens issued at or before its time. */
   iat: number
   /** The token's `exp`, epoch seconds. */
@@ -41,7 +43,7 @@ export interface RegistryOptions {
 export const MAX_TIMER_MS = 2 ** 31 - 1
 
 /**
- * Every live connection of this instance, indexed by token id, user and session, so that a
+ * Every live connection of this instance, indexed by token id, user, session and email, so that a
  * revocation finds its connections without a scan. A connection leaves the registry the moment
  * it ends, whoever ended it.
  */
@@ -49,6 +51,7 @@ export class LiveConnectionRegistry {
   private readonly byToken = new Map<string, Set<LiveConnection>>()
   private readonly byUser = new Map<string, Set<LiveConnection>>()
   private readonly bySession = new Map<string, Set<LiveConnection>>()
+  private readonly byEmail = new Map<string, Set<LiveConnection>>()
   private readonly expiryTimers = new Map<LiveConnection, NodeJS.Timeout>()
   private readonly counts: Record<LiveKind, number> = { websocket: 0, stream: 0 }
   private readonly nowMs: () => number
@@ -62,13 +65,14 @@ export class LiveConnectionRegistry {
   /** Open connections of one kind. */
   count (kind: LiveKind): number { return this.counts[kind] }
 
-  /** Index entries held; equals the number of distinct tokens, users and sessions open (for leak checks). */
-  get indexSize (): number { return this.byToken.size + this.byUser.size + this.bySession.size + this.expiryTimers.size }
+  /** Index entries held; equals the number of distinct tokens, users, sessions and emails open (for leak checks). */
+  get indexSize (): number { return this.byToken.size + this.byUser.size + this.bySession.size + this.byEmail.size + this.expiryTimers.size }
 
   add (connection: LiveConnection): void {
     addTo(this.byToken, connection.tokenId, connection)
     addTo(this.byUser, connection.userKey, connection)
     if (connection.sid !== null) addTo(this.bySession, connection.sid, connection)
+    if (connection.email !== null) addTo(this.byEmail, connection.email, connection)
     this.counts[connection.kind]++
     if (this.options.closeOnExpiry) this.armExpiry(connection)
   }
@@ -78,20 +82,22 @@ export class LiveConnectionRegistry {
     if (!removeFrom(this.byToken, connection.tokenId, connection)) return
     removeFrom(this.byUser, connection.userKey, connection)
     if (connection.sid !== null) removeFrom(this.bySession, connection.sid, connection)
+    if (connection.email !== null) removeFrom(this.byEmail, connection.email, connection)
     this.counts[connection.kind]--
     clearTimeout(this.expiryTimers.get(connection))
     this.expiryTimers.delete(connection)
   }
 
   /**
-   * Closes the connections a revocation covers: a token's, a session's, or a user's whose token
-   * was issued at or before `revokedBefore`; returns how many were closed.
+   * Closes the connections a revocation covers: a token's, a session's, or a user's or an email's
+   * whose token was issued at or before `revokedBefore`; returns how many were closed.
    */
   revoke (revocation: LogEntry): number {
     if (revocation.kind === 'token') return this.closeAll(this.byToken.get(revocation.id), 'revoked', () => true)
     if (revocation.kind === 'session') return this.revokeSession(revocation.id)
     const { revokedBefore } = revocation
-    return this.closeAll(this.byUser.get(revocation.id), 'revoked', (connection) => connection.iat <= revokedBefore)
+    const index = revocation.kind === 'email' ? this.byEmail : this.byUser
+    return this.closeAll(index.get(revocation.id), 'revoked', (connection) => connection.iat <= revokedBefore)
   }
 
   /** Closes every connection opened with a token of session `sid`; returns how many. */

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/connect-redis.js'
 import { formatMarker, isReadableMarker, markerTime } from './marker-time.js'
-import { REVOKED_VALUE, revokedSessionKey, revokedTokenKey, userMarkerKey } from './redis-keys.js'
+import { REVOKED_VALUE, revokedEmailKey, revokedSessionKey, revokedTokenKey, userMarkerKey } from './redis-keys.js'
 import { logFields, logTrimThreshold, REVOCATION_LOG_KEY, type LogEntry } from './revocation-log.js'
 
 // Both scripts touch one key, so they stay valid on Redis Cluster.
@@ -44,6 +44,11 @@ export async function extendMarkerKey (client: RedisClient, sub: string, revoked
 /** Moves a session's revocation time forward, never back, as a user's marker. */
 export async function extendSessionKey (client: RedisClient, sid: string, revokedBefore: number, ttlSeconds: number): Promise<void> {
   await extendTimeKey(client, revokedSessionKey(sid), revokedBefore, ttlSeconds)
+}
+
+/** Moves an email's revocation time forward, never back, as a user's marker. */
+export async function extendEmailKey (client: RedisClient, email: string, revokedBefore: number, ttlSeconds: number): Promise<void> {
+  await extendTimeKey(client, revokedEmailKey(email), revokedBefore, ttlSeconds)
 }
 
 async function extendTimeKey (client: RedisClient, key: string, revokedBefore: number, ttlSeconds: number): Promise<void> {
@@ -90,9 +95,10 @@ export async function writeRevocations (client: RedisClient, entries: readonly L
   return failed
 }
 
-/** Writes one revocation's key; markers and sessions (few) need a compare-and-set each. */
+/** Writes one revocation's key; markers, sessions and emails (few) need a compare-and-set each. */
 async function writeKey (client: RedisClient, entry: LogEntry, ttlSeconds: number): Promise<unknown> {
   if (entry.kind === 'token') return await client.eval(REVOKE_UNTIL_LATER, 1, revokedTokenKey(entry.id), REVOKED_VALUE, ttlSeconds)
   if (entry.kind === 'user') return await extendMarkerKey(client, entry.id, entry.revokedBefore, ttlSeconds)
-  return await extendSessionKey(client, entry.id, entry.revokedBefore, ttlSeconds)
+  if (entry.kind === 'session') return await extendSessionKey(client, entry.id, entry.revokedBefore, ttlSeconds)
+  return await extendEmailKey(client, entry.id, entry.revokedBefore, ttlSeconds)
 }

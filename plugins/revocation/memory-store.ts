@@ -30,6 +30,10 @@ export class MemoryRevocationStore implements RevocationStore {
     this.set.addSession(sid, revokedBefore, expiresAt)
   }
 
+  async revokeEmail (email: string, revokedBefore: number, expiresAt: number): Promise<void> {
+    this.set.addEmail(email, revokedBefore, expiresAt)
+  }
+
   async userMarker (sub: string): Promise<UserMarker | null> {
     return this.set.markerOf(sub, this.now())
   }

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis'
 import type { RedisClient } from '../redis/connect-redis.js'
 import { primariesOf } from '../redis/client-of-topology.js'
 import { markerTime } from './marker-time.js'
-import { REVOKED_SESSION_PREFIX, REVOKED_TOKEN_PREFIX, USER_MARKER_PREFIX } from './redis-keys.js'
+import { REVOKED_EMAIL_PREFIX, REVOKED_SESSION_PREFIX, REVOKED_TOKEN_PREFIX, USER_MARKER_PREFIX } from './redis-keys.js'
 import type { RevocationSet } from './revocation-set.js'
 import { forEachTokenKey, scanRevocationKeys } from './scan-revocation-keys.js'
 import type { Clock } from './store.js'
@@ -18,13 +18,13 @@ export interface LoadOptions {
 
 /**
  * Reads every live revocation key of every primary (each shard of a cluster, in parallel) into
- * `set`, in one pass over each keyspace: token ids with their expiry, users' revoke-all markers
- * and revoked sessions.
+ * `set`, in one pass over each keyspace: token ids with their expiry, users' revoke-all markers,
+ * revoked sessions and revoked emails.
  */
 export async function loadRevocationKeys (set: RevocationSet, options: LoadOptions): Promise<void> {
   const { clock, retentionSeconds } = options
   await Promise.all(primariesOf(options.client).map(async (node) => {
-    await scanRevocationKeys(node, REVOKED_TOKEN_PREFIX, [USER_MARKER_PREFIX, REVOKED_SESSION_PREFIX], async (page) => {
+    await scanRevocationKeys(node, REVOKED_TOKEN_PREFIX, MARKER_KINDS.map(({ prefix }) => prefix), async (page) => {
       const now = clock()
       forEachTokenKey(page, Buffer.byteLength(REVOKED_TOKEN_PREFIX), (start, length, ttlMs) => {
         // -2: expired meanwhile; -1: kept forever (never by this gateway): keep it as long as anything matters.
@@ -37,7 +37,14 @@ export async function loadRevocationKeys (set: RevocationSet, options: LoadOptio
   }))
 }
 
-/** Loads users' revoke-all markers and revoked sessions: both hold a revocation time. */
+/** The kinds that hold a revocation time: how their keys start and how a log line names them. */
+const MARKER_KINDS = [
+  { prefix: USER_MARKER_PREFIX, kind: 'user', idField: 'sub', what: 'revoke-all marker' },
+  { prefix: REVOKED_SESSION_PREFIX, kind: 'session', idField: 'sid', what: 'session revocation' },
+  { prefix: REVOKED_EMAIL_PREFIX, kind: 'email', idField: 'email', what: 'email revocation' }
+] as const
+
+/** Loads users' revoke-all markers, revoked sessions and revoked emails: each holds a revocation time. */
 async function loadMarkers (node: Redis, set: RevocationSet, keys: string[], { clock, retentionSeconds, log }: LoadOptions): Promise<void> {
   const values = await node.pipeline(keys.flatMap((key) => [['get', key], ['pttl', key]])).exec()
   const now = clock()
@@ -46,11 +53,11 @@ async function loadMarkers (node: Redis, set: RevocationSet, keys: string[], { c
     const ttlMs = values?.[2 * i + 1]?.[1] as number
     /* c8 ignore next: a key expiring between SCAN and GET, a race no test can stage */
     if (value === null || ttlMs === -2) return
-    const kind = key.startsWith(USER_MARKER_PREFIX) ? 'user' : 'session'
-    const id = key.slice(kind === 'user' ? USER_MARKER_PREFIX.length : REVOKED_SESSION_PREFIX.length)
+    const { prefix, kind, idField, what } = MARKER_KINDS.find(({ prefix }) => key.startsWith(prefix)) as typeof MARKER_KINDS[number]
+    const id = key.slice(prefix.length)
     const revokedBefore = markerTime(value)
     const readable = Number.isFinite(revokedBefore)
-    if (!readable) log.error({ [kind === 'user' ? 'sub' : 'sid']: id }, `revocation mirror: unreadable ${kind === 'user' ? 'revoke-all marker' : 'session revocation'}, every token of the ${kind} is refused`)
+    if (!readable) log.error({ [idField]: id }, `revocation mirror: unreadable ${what}, every token of the ${kind} is refused`)
     // The Python service kept markers forever; one matters only while tokens it covers can live.
     const expiresAt = ttlMs !== -1 ? now + ttlMs / 1000 : (readable ? revokedBefore : now) + retentionSeconds
     if (expiresAt > now) set.add({ kind, id, revokedBefore, expiresAt })

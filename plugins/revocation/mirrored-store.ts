@@ -40,6 +40,11 @@ export class MirroredRevocationStore implements RevocationStore {
     this.follower.applyLocal({ kind: 'session', id: sid, revokedBefore, expiresAt })
   }
 
+  async revokeEmail (email: string, revokedBefore: number, expiresAt: number): Promise<void> {
+    await this.writer.revokeEmail(email, revokedBefore, expiresAt)
+    this.follower.applyLocal({ kind: 'email', id: email, revokedBefore, expiresAt })
+  }
+
   /** From Redis, the truth, not the mirror: the admin API may ask an instance that is not loaded yet. */
   async userMarker (sub: string): Promise<UserMarker | null> {
     return await this.writer.userMarker(sub)

@@ -10,3 +10,6 @@ export const REVOKED_VALUE = 'revoked'
 export const REVOKED_SESSION_PREFIX = 'revoked_session:'
 /** `revoked_session:{sid}` = the session's revocation time as an ISO 8601 timestamp, like `user_tokens`. */
 export const revokedSessionKey = (sid: string): string => `${REVOKED_SESSION_PREFIX}${sid}`
+export const REVOKED_EMAIL_PREFIX = 'revoked_email:'
+/** `revoked_email:{email}` = the email's revocation time as an ISO 8601 timestamp, like `user_tokens`; the email lower-cased. */
+export const revokedEmailKey = (email: string): string => `${REVOKED_EMAIL_PREFIX}${email}`

@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis/connect-redis.js'
 import { markerTime } from './marker-time.js'
-import { extendMarkerKey, extendSessionKey, extendTokenKey, keySecondsUntil } from './extend-only-writes.js'
-import { revokedSessionKey, revokedTokenKey, userMarkerKey } from './redis-keys.js'
+import { extendEmailKey, extendMarkerKey, extendSessionKey, extendTokenKey, keySecondsUntil } from './extend-only-writes.js'
+import { revokedEmailKey, revokedSessionKey, revokedTokenKey, userMarkerKey } from './redis-keys.js'
 import { DEFAULT_CLOCK_TOLERANCE_SECONDS, DEFAULT_MAX_TTL_SECONDS, DEFAULT_REVOCATION_TIMEOUT_MS } from '../config/defaults.js'
 import type { EpochWatch } from './redis-epoch.js'
 import { replicasHolding } from './replica-wait.js'
@@ -32,8 +32,8 @@ export interface RedisStoreOptions {
 
 /**
  * Revocations in Redis, shared by every gateway instance. Only single-key commands are used, so
- * they stay valid on Redis Cluster; the reads of a check (token, user, and session when the token
- * has one) are sent together (one round trip with ioredis auto-pipelining, which the gateway's
+ * they stay valid on Redis Cluster; the reads of a check (token, user, and session and email when
+ * the token has them) are sent together (one round trip with ioredis auto-pipelining, which the gateway's
  * client turns on).
  */
 export class RedisRevocationStore implements RevocationStore {
@@ -55,14 +55,16 @@ export class RedisRevocationStore implements RevocationStore {
     this.writer = options.writer ?? client
   }
 
-  async isRevoked ({ id, userKey, iat, sid }: CheckedToken): Promise<boolean> {
+  async isRevoked ({ id, userKey, iat, sid, email }: CheckedToken): Promise<boolean> {
     this.epochWatch?.assertIntact()
-    const [token, marker, session] = await this.bounded(Promise.all([
+    const [token, marker, session, emailTime] = await this.bounded(Promise.all([
       this.client.get(revokedTokenKey(id)),
       this.client.get(userMarkerKey(userKey)),
-      sid === undefined ? null : this.client.get(revokedSessionKey(sid))
+      sid === undefined ? null : this.client.get(revokedSessionKey(sid)),
+      email === undefined ? null : this.client.get(revokedEmailKey(email))
     ]))
-    return token !== null || (marker !== null && iat <= markerTime(marker)) || (session !== null && iat <= markerTime(session))
+    return token !== null || (marker !== null && iat <= markerTime(marker)) || (session !== null && iat <= markerTime(session)) ||
+      (emailTime !== null && iat <= markerTime(emailTime))
   }
 
   /**
@@ -86,6 +88,12 @@ export class RedisRevocationStore implements RevocationStore {
   async revokeSession (sid: string, revokedBefore: number, expiresAt: number): Promise<void> {
     await this.logThenWrite({ kind: 'session', id: sid, revokedBefore, expiresAt }, revokedSessionKey(sid),
       async () => { await extendSessionKey(this.writer, sid, revokedBefore, keySecondsUntil(expiresAt, this.now())) })
+  }
+
+  /** Moves the email's revocation time forward, never back, after logging it. */
+  async revokeEmail (email: string, revokedBefore: number, expiresAt: number): Promise<void> {
+    await this.logThenWrite({ kind: 'email', id: email, revokedBefore, expiresAt }, revokedEmailKey(email),
+      async () => { await extendEmailKey(this.writer, email, revokedBefore, keySecondsUntil(expiresAt, this.now())) })
   }
 
   /** Every kind of revocation: its log entry first, then its key, each copied to replicas when asked, within one timeout. */

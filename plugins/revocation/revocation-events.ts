@@ -23,8 +23,8 @@ export interface RevocationApplied {
 export interface RevocationContext {
   /** `revoke-token`, `revoke-user`, or the action of a route added later (`revoke-session`, ...). */
   action: string
-  /** `user` is the user key (see user-key.ts); `jti` the token id it is revoked under. */
-  target: { jti?: string, user?: string, session?: string }
+  /** `user` is the user key (see user-key.ts); `jti` the token id it is revoked under; `email` lower-cased. */
+  target: { jti?: string, user?: string, session?: string, email?: string }
   /** `sub` is the caller's user key; `ip` as Fastify reads it (TRUST_PROXY). */
   actor: { sub: string, ip: string, admin: boolean }
   reason?: string

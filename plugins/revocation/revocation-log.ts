@@ -12,8 +12,10 @@ export type LogEntry =
   | { kind: 'user', id: string, revokedBefore: number, expiresAt: number }
   /** A session revocation: `id` is the session key (sid, kept per issuer like users). */
   | { kind: 'session', id: string, revokedBefore: number, expiresAt: number }
+  /** An email revocation (Shared Signals, SSF_EMAIL_CLAIM): `id` is the email, lower-cased. */
+  | { kind: 'email', id: string, revokedBefore: number, expiresAt: number }
 
-/** The kinds that revoke every token issued up to a time: a user's, or a session's. */
+/** The kinds that revoke every token issued up to a time: a user's, a session's or an email's. */
 export type MarkerEntry = Exclude<LogEntry, { kind: 'token' }>
 
 /** An entry as the stream's flat [name, value, ...] fields. */
@@ -44,7 +46,7 @@ export function parseLogEntry (fields: string[]): LogEntry | null {
   if (value('kind') === 'token') return { kind: 'token', id, expiresAt }
   const revokedBefore = Number(value('rb'))
   const kind = value('kind')
-  if ((kind === 'user' || kind === 'session') && Number.isFinite(revokedBefore)) return { kind, id, revokedBefore, expiresAt }
+  if ((kind === 'user' || kind === 'session' || kind === 'email') && Number.isFinite(revokedBefore)) return { kind, id, revokedBefore, expiresAt }
   return null
 }
 

@@ -9,6 +9,7 @@ import { tokenTypeProblem } from './token-type.js'
 import { RevocationEvents, type RevocationContext } from './revocation-events.js'
 import type { Clock, RevocationStore, UserMarker } from './store.js'
 import { tokenIdOf } from './token-id.js'
+import { emailKey, emailReader } from './email-key.js'
 import { userKeys } from './user-key.js'
 
 /** A token whose signature and claims checked out. */
@@ -19,6 +20,8 @@ export interface VerifiedToken extends LifetimeClaims {
   userKey: string
   /** Its session as session revocations know it: `sid`, kept per issuer like subs; absent without a string `sid`. */
   sid?: string
+  /** Its email as email revocations know it (lower-cased); only with an email claim configured and a string in it. */
+  email?: string
   payload: Record<string, unknown>
 }
 
@@ -41,6 +44,8 @@ export interface RevocationServiceOptions extends LifetimeRules {
   log: FastifyBaseLogger
   /** Where each revocation stored by this instance is announced. @default a new RevocationEvents */
   events?: RevocationEvents
+  /** The claim holding a token's email (SSF_EMAIL_CLAIM), matched by email revocations. @default none: no email is read */
+  emailClaim?: string
 }
 
 /** Verification, the revocation check and revocations themselves, apart from any HTTP wiring. */
@@ -48,6 +53,7 @@ export function createRevocationService (options: RevocationServiceOptions) {
   const { store, verifyJwt, failMode, issuers, clock, log } = options
   const events = options.events ?? listenersLoggingTo(log)
   const users = userKeys(issuers)
+  const emailOf = options.emailClaim === undefined ? undefined : emailReader(options.emailClaim)
   // Every request during an outage would log; one line per kind per interval says as much.
   const outageLog = throttledLog(log, LOG_REPEAT_INTERVAL_MS, () => clock() * 1000)
   let failOpenCount = 0
@@ -77,6 +83,10 @@ export function createRevocationService (options: RevocationServiceOptions) {
     // so that a token of the same second as a revoke-all is revoked too (fail safe).
     const checked: VerifiedToken = { id: tokenIdOf(token, payload, issuers), userKey: users.of(sub, payload.iss), sub, iat: Math.floor(iat), exp, payload }
     if (typeof payload.sid === 'string') checked.sid = users.of(payload.sid, payload.iss)
+    if (emailOf !== undefined) {
+      const email = emailOf(payload)
+      if (email !== undefined) checked.email = email
+    }
     return checked
   }
 
@@ -155,22 +165,38 @@ export function createRevocationService (options: RevocationServiceOptions) {
     return { revokedBefore }
   }
 
+  /**
+   * Revokes every token carrying `email` (in the claim SSF_EMAIL_CLAIM names, compared lower-cased)
+   * issued up to now, fail safe on both edges as a revoke-all; kept as long as a token it covers may live.
+   */
+  async function revokeEmail (email: string, context?: RevocationContext): Promise<{ revokedBefore: number }> {
+    const key = emailKey(email)
+    const revokedBefore = Math.floor(clock()) + options.clockToleranceSeconds
+    const expiresAt = revokedBefore + 1 + options.maxTokenTtlSeconds + options.clockToleranceSeconds
+    await stored(store.revokeEmail(key, revokedBefore, expiresAt))
+    await events.emit({ revocation: { kind: 'email', id: key, revokedBefore, expiresAt }, origin: 'local', ...(context !== undefined && { context }) })
+    return { revokedBefore }
+  }
+
   async function isRevoked (token: VerifiedToken): Promise<boolean> {
     return await store.isRevoked(token)
   }
 
   /**
    * Why a token is refused, for introspection: `revoked` when its own id is, `revoked-all` when
-   * its user's marker covers it, `revoked-session` when only its session's revocation does, null
-   * when none. Asking with an iat no marker covers, then without the sid, tells them apart within
+   * its user's marker covers it, `revoked-session` when its session's revocation does,
+   * `revoked-email` when only its email's does, null when none. Asking with an iat no marker
+   * covers, then without the sid and the email, then with the sid alone, tells them apart within
    * the one store contract.
    */
-  async function revocationOf (token: VerifiedToken): Promise<'revoked' | 'revoked-all' | 'revoked-session' | null> {
+  async function revocationOf (token: VerifiedToken): Promise<'revoked' | 'revoked-all' | 'revoked-session' | 'revoked-email' | null> {
     try {
       if (!await isRevoked(token)) return null
       if (await store.isRevoked({ ...token, iat: Number.MAX_SAFE_INTEGER })) return 'revoked'
-      const { id, userKey, iat } = token
-      return token.sid === undefined || await store.isRevoked({ id, userKey, iat }) ? 'revoked-all' : 'revoked-session'
+      const { id, userKey, iat, sid } = token
+      if (token.email === undefined) return sid === undefined || await store.isRevoked({ id, userKey, iat }) ? 'revoked-all' : 'revoked-session'
+      if (await store.isRevoked({ id, userKey, iat })) return 'revoked-all'
+      return sid !== undefined && await store.isRevoked({ id, userKey, iat, sid }) ? 'revoked-session' : 'revoked-email'
     } catch (err) {
       throw unavailable(err)
     }
@@ -213,6 +239,7 @@ export function createRevocationService (options: RevocationServiceOptions) {
     revokeTokenId,
     revokeUser,
     revokeSession,
+    revokeEmail,
     revocationOf,
     userMarker,
     userKeyFor,

@@ -18,8 +18,8 @@ const compact = (epochSeconds: number): number => Math.min(INT32_MAX, Math.max(I
 const SWEEP_STEP = 20_000
 
 /**
- * Live revocations in memory: token ids with their expiry, users' revoke-all markers and revoked
- * sessions. Both
+ * Live revocations in memory: token ids with their expiry, users' revoke-all markers, revoked
+ * sessions and revoked emails. Both
  * the embedded store and every instance's mirror of Redis keep their revocations here. Checks
  * are synchronous; expired entries are swept out a step at a time.
  */
@@ -27,12 +27,14 @@ export class RevocationSet {
   private readonly tokens = new TokenIdTable()
   private readonly markers = new Map<string, Marker>()
   private readonly sessions = new Map<string, Marker>()
+  private readonly emails = new Map<string, Marker>()
 
   isRevoked (token: CheckedToken, now: number): boolean {
     const tokenExpiry = this.tokens.get(token.id)
     if (tokenExpiry !== undefined && tokenExpiry + BASE > now) return true
     if (covers(this.markers.get(token.userKey), token.iat, now)) return true
-    return token.sid !== undefined && covers(this.sessions.get(token.sid), token.iat, now)
+    if (token.sid !== undefined && covers(this.sessions.get(token.sid), token.iat, now)) return true
+    return token.email !== undefined && covers(this.emails.get(token.email), token.iat, now)
   }
 
   /** The user's marker while it lives, else null. */
@@ -61,17 +63,23 @@ export class RevocationSet {
     moveForward(this.sessions, sid, revokedBefore, expiresAt)
   }
 
+  /** An email's revocation moves forward like a user's marker. */
+  addEmail (email: string, revokedBefore: number, expiresAt: number): void {
+    moveForward(this.emails, email, revokedBefore, expiresAt)
+  }
+
   /** Applies any revocation the log carries. */
   add (entry: LogEntry): void {
     if (entry.kind === 'token') this.addToken(entry.id, entry.expiresAt)
     else if (entry.kind === 'user') this.addMarker(entry.id, entry.revokedBefore, entry.expiresAt)
-    else this.addSession(entry.id, entry.revokedBefore, entry.expiresAt)
+    else if (entry.kind === 'session') this.addSession(entry.id, entry.revokedBefore, entry.expiresAt)
+    else this.addEmail(entry.id, entry.revokedBefore, entry.expiresAt)
   }
 
   /** Whether this set already revokes at least what `entry` does. */
   holds (entry: LogEntry): boolean {
     if (entry.kind === 'token') return (this.tokens.get(entry.id) ?? -Infinity) >= compact(entry.expiresAt)
-    const markers = entry.kind === 'user' ? this.markers : this.sessions
+    const markers = entry.kind === 'user' ? this.markers : entry.kind === 'session' ? this.sessions : this.emails
     return (markers.get(entry.id)?.revokedBefore ?? -Infinity) >= entry.revokedBefore
   }
 
@@ -80,15 +88,16 @@ export class RevocationSet {
     for (const [id, expiry] of this.tokens.entries()) yield { kind: 'token', id, expiresAt: expiry + BASE }
     for (const [id, marker] of this.markers) yield { kind: 'user', id, ...marker }
     for (const [id, marker] of this.sessions) yield { kind: 'session', id, ...marker }
+    for (const [id, marker] of this.emails) yield { kind: 'email', id, ...marker }
   }
 
   get size (): number {
-    return this.tokens.size + this.markers.size + this.sessions.size
+    return this.tokens.size + this.markers.size + this.sessions.size + this.emails.size
   }
 
-  /** Removes expired entries; token ids a step at a time, markers and sessions (few) all at once. */
+  /** Removes expired entries; token ids a step at a time, markers, sessions and emails (few) all at once. */
   sweep (now: number): void {
-    for (const markers of [this.markers, this.sessions]) {
+    for (const markers of [this.markers, this.sessions, this.emails]) {
       for (const [key, marker] of markers) if (marker.expiresAt <= now) markers.delete(key)
     }
     // An entry expiring at `now` no longer revokes anything (isRevoked wants expiry > now).

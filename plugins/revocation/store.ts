@@ -6,7 +6,7 @@
 export interface RevocationStore {
   readonly backend: 'redis' | 'memory'
   /**
-   * True when the token id was revoked, or its user or its session revoked every token issued at
+   * True when the token id was revoked, or its user, its session or its email revoked every token issued at
    * or before `iat`. A store that holds the answer in memory returns it at once (no promise on
    * the hot path); otherwise at most one round trip. Throws or rejects when the store cannot answer.
    */
@@ -17,6 +17,8 @@ export interface RevocationStore {
   revokeUser (sub: string, revokedBefore: number, expiresAt: number): Promise<void>
   /** Records that every token of session `sid` issued at or before `revokedBefore` is revoked, until `expiresAt`. */
   revokeSession (sid: string, revokedBefore: number, expiresAt: number): Promise<void>
+  /** Records that every token carrying `email` (lower-cased) issued at or before `revokedBefore` is revoked, until `expiresAt`. */
+  revokeEmail (email: string, revokedBefore: number, expiresAt: number): Promise<void>
   /**
    * The user's revoke-all marker while it lives, else null; for the admin API (one round trip with
    * Redis). Rejects when the store cannot answer.
@@ -52,6 +54,8 @@ export interface CheckedToken {
   iat: number
   /** Its session as session revocations know it (`sid`, kept per issuer like users), when it has one. */
   sid?: string
+  /** Its email, lower-cased, as email revocations know it; only when SSF_EMAIL_CLAIM names a claim holding a string. */
+  email?: string
 }
 
 /** A revoke-all marker: every token of the user issued at or before `revokedBefore` is revoked until `expiresAt` (epoch seconds). */

@@ -17,7 +17,7 @@ export const auditEntrySchema = {
     action: { type: 'string', description: 'revoke-token, revoke-user, ...' },
     target: {
       type: 'object',
-      properties: { jti: { type: 'string' }, user: { type: 'string', description: 'The user key: the sub, `<URI-encoded iss>:<sub>` for all but the first issuer' }, session: { type: 'string' } }
+      properties: { jti: { type: 'string' }, user: { type: 'string', description: 'The user key: the sub, `<URI-encoded iss>:<sub>` for all but the first issuer' }, session: { type: 'string' }, email: { type: 'string', description: 'An email an SSF event revoked (SSF_EMAIL_CLAIM), lower-cased' } }
     },
     actor: {
       type: 'object',

@@ -62,7 +62,7 @@ export default async function introspect (fastify: FastifyInstance, { isAdmin }:
               description: 'Admins only: what the gateway decides for this token, and why',
               properties: {
                 decision: { type: 'string', enum: ['forward', 'refuse'] },
-                reason: { type: 'string', description: 'revoked, revoked-all, revoked-session, expired, not yet valid, bad signature, wrong issuer, wrong audience, malformed, invalid' },
+                reason: { type: 'string', description: 'revoked, revoked-all, revoked-session, revoked-email, expired, not yet valid, bad signature, wrong issuer, wrong audience, malformed, invalid' },
                 detail: { type: 'string', description: 'The verifier\'s own words' },
                 revoked_at: { type: 'string', format: 'date-time' },
                 audit: auditEntrySchema
@@ -87,7 +87,8 @@ export default async function introspect (fastify: FastifyInstance, { isAdmin }:
     const revoked = await fastify.revocation.revocationOf(token)
     if (revoked === null) return { active: true, ...claimsOf(token.payload), ...(admin && { gateway: { decision: 'forward' } }) }
     if (!admin) return { active: false }
-    const { entries: [audit] } = await fastify.audit.query(revoked === 'revoked'
+    // The audit trail is searched by token or user: an email revocation names neither.
+    const { entries: [audit] } = revoked === 'revoked-email' ? { entries: [] } : await fastify.audit.query(revoked === 'revoked'
       ? { jti: token.id, limit: 1 }
       : { user: token.userKey, action: revoked === 'revoked-all' ? 'revoke-user' : 'revoke-session', limit: 1 })
     return inactive(true, { decision: 'refuse', reason: revoked, ...(audit !== undefined && { revoked_at: audit.at, audit }) })

@@ -1,7 +1,7 @@
 import type { Counter } from 'prom-client'
 import type { RevocationSource } from '../../plugins/metrics.js'
 
-const KINDS = ['token', 'user', 'session'] as const
+const KINDS = ['token', 'user', 'session', 'email'] as const
 const SOURCES: readonly RevocationSource[] = ['route', 'oauth', 'backchannel', 'ssf', 'admin']
 
 /** The revocations this instance made since `since`, by kind and by source. */
@@ -30,7 +30,7 @@ export const revocationCountsSchema = {
 export async function revocationCounts (counter: Counter<'kind' | 'source'>, since: string): Promise<RevocationCounts> {
   const counts: RevocationCounts = {
     since,
-    by_kind: { token: 0, user: 0, session: 0 },
+    by_kind: { token: 0, user: 0, session: 0, email: 0 },
     by_source: { route: 0, oauth: 0, backchannel: 0, ssf: 0, admin: 0 }
   }
   for (const { value, labels } of (await counter.get()).values) {

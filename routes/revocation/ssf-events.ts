@@ -56,7 +56,7 @@ export default async function ssfEvents (fastify: FastifyInstance, settings: Ssf
     onRequest: [authenticateTransmitter, requireMediaType(SET_TYPE, (reply) => refusal(reply, new SetError('invalid_request', `Content-Type must be ${SET_TYPE}`)))],
     schema: {
       tags: ['identity provider'],
-      summary: 'Shared Signals (RFC 8935 push of CAEP / RISC Security Event Tokens): the transmitter ends a session or a user',
+      summary: 'Shared Signals (RFC 8935 push of CAEP / RISC Security Event Tokens): the transmitter ends a session, a user, or an email (SSF_EMAIL_CLAIM)',
       security: [{ ssfReceiverToken: [] }],
       consumes: [SET_TYPE],
       response: {
@@ -71,7 +71,7 @@ export default async function ssfEvents (fastify: FastifyInstance, settings: Ssf
     let readings: EventReading[]
     try {
       set = await verify(request.body)
-      readings = readSecurityEvents(set, jwt.issuers)
+      readings = readSecurityEvents(set, jwt.issuers, settings.emailClaim !== undefined)
     } catch (err) {
       if (err instanceof SetError) return refusal(reply.code(400), err)
       throw err

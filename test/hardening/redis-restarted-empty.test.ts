@@ -15,7 +15,9 @@ t.teardown(upstream.close)
 t.test('a mirror instance writes back the revocations Redis lost, so every instance refuses them again', async (t) => {
   const redis = await startRedisServer()
   t.teardown(async () => await redis.stop())
-  const mirror = await startGateway(t, upstream.url, { REDIS_URL: redis.url })
+  // A Shared Signals receiver matching emails, so that tokens carry their email (nothing is pushed to it here).
+  const ssf = { SSF_ISSUER: 'https://transmitter.example', SSF_AUDIENCE: 'gateway', SSF_RECEIVER_TOKEN: 'receiver-token-0123456789abcdef', SSF_JWKS_URL: 'http://127.0.0.1:9/jwks', SSF_EMAIL_CLAIM: 'email' }
+  const mirror = await startGateway(t, upstream.url, { REDIS_URL: redis.url, ...ssf })
   const jti = randomUUID()
   const revoked = signToken({ sub: `user-${randomUUID()}`, jti })
   const sub = `user-${randomUUID()}`
@@ -25,6 +27,9 @@ t.test('a mirror instance writes back the revocations Redis lost, so every insta
   const sid = `session-${randomUUID()}`
   const inSession = signToken({ sub: `user-${randomUUID()}`, sid })
   t.equal((await mirror.inject({ method: 'POST', url: '/api/v1/auth/revoke-session', headers: bearer(signToken({ sub: `user-${randomUUID()}`, sid })) })).statusCode, 200)
+  const email = `user-${randomUUID()}@example.com`
+  const withEmail = signToken({ sub: `user-${randomUUID()}`, email })
+  await mirror.revocation.revokeEmail(email)
 
   await redis.restart()
   const client = redis.client()
@@ -33,12 +38,14 @@ t.test('a mirror instance writes back the revocations Redis lost, so every insta
   t.equal(await client.get(`revoked_token:${jti}`), 'revoked', 'the token revocation is back in Redis')
   t.ok(await client.get(`user_tokens:${sub}`), 'and the revoke-all marker')
   t.ok(await client.get(`revoked_session:${sid}`), 'and the session revocation')
+  t.ok(await client.get(`revoked_email:${email}`), 'and the email revocation')
   t.ok(await client.get('revocation_epoch'), 'and the epoch')
 
-  const strict = await startGateway(t, upstream.url, { REDIS_URL: redis.url, REVOCATION_CONSISTENCY: 'strict' })
+  const strict = await startGateway(t, upstream.url, { REDIS_URL: redis.url, REVOCATION_CONSISTENCY: 'strict', ...ssf })
   t.equal((await strict.inject({ url: '/api/x', headers: bearer(revoked) })).statusCode, 401, 'an instance started afterwards refuses the token')
   t.equal((await strict.inject({ url: '/api/x', headers: bearer(older) })).statusCode, 401, 'and the user\'s older tokens')
   t.equal((await strict.inject({ url: '/api/x', headers: bearer(inSession) })).statusCode, 401, 'and the revoked session\'s tokens')
+  t.equal((await strict.inject({ url: '/api/x', headers: bearer(withEmail) })).statusCode, 401, 'and the revoked email\'s tokens')
   t.equal((await mirror.inject({ url: '/api/x', headers: bearer(revoked) })).statusCode, 401, 'the mirror never stopped refusing it')
 })
 

@@ -70,3 +70,19 @@ t.test('after a revoke-all, every token issued up to it stays refused until it e
   }), { seed: SEED, numRuns: RUNS })
   t.pass(`${RUNS} scenarios`)
 })
+
+t.test('after an email revocation, every token of that email issued up to it stays refused until it expires', async (t) => {
+  fc.assert(fc.property(scenario, ({ tolerance, maxTtl, iatOffset, lifetimeShare, revokeShare, probeShare }) => {
+    const { clock, store, service } = setup(tolerance, maxTtl)
+    const revokedAt = START + 1000 * revokeShare
+    clock.advance(revokedAt - START)
+    const iat = revokedAt + Math.min(iatOffset, tolerance)
+    const exp = iat + Math.max(1, maxTtl * lifetimeShare)
+    if (exp + tolerance <= revokedAt) return true
+    void service.revokeEmail('alice@example.com')
+    probeBefore(clock, revokedAt + (exp + tolerance - revokedAt) * probeShare, exp + tolerance)
+    store.sweep()
+    return store.isRevoked({ id: 'any', userKey: 'bob', iat: Math.floor(iat), email: 'alice@example.com' }) === true
+  }), { seed: SEED, numRuns: RUNS })
+  t.pass(`${RUNS} scenarios`)
+})

@@ -3,7 +3,7 @@ import { LiveConnectionRegistry, type CloseReason, type LiveConnection } from '.
 
 function connection (overrides: Partial<LiveConnection> = {}): LiveConnection & { closedWith: CloseReason[] } {
   const closedWith: CloseReason[] = []
-  return { kind: 'websocket', tokenId: 'jti-1', userKey: 'alice', sid: null, iat: 1_000, exp: 2_000, close: (reason) => { closedWith.push(reason) }, closedWith, ...overrides }
+  return { kind: 'websocket', tokenId: 'jti-1', userKey: 'alice', sid: null, email: null, iat: 1_000, exp: 2_000, close: (reason) => { closedWith.push(reason) }, closedWith, ...overrides }
 }
 
 const registryOf = (closed: Array<[LiveConnection, CloseReason]> = [], nowMs = (): number => 1_500_000) =>
@@ -57,9 +57,21 @@ t.test('a session revocation closes the connections of that session only', async
   t.same(otherSession.closedWith, [])
 })
 
+t.test('an email revocation closes the connections of that email issued at or before its time, only those', async (t) => {
+  const registry = registryOf()
+  const older = connection({ tokenId: 'a', email: 'alice@example.com', iat: 900 })
+  const newer = connection({ tokenId: 'b', email: 'alice@example.com', iat: 1_001 })
+  const otherEmail = connection({ tokenId: 'c', email: 'bob@example.com', iat: 900 })
+  const sameUserNoEmail = connection({ tokenId: 'd', iat: 900 })
+  for (const c of [older, newer, otherEmail, sameUserNoEmail]) registry.add(c)
+  t.equal(registry.revoke({ kind: 'email', id: 'alice@example.com', revokedBefore: 1_000, expiresAt: 3_000 }), 1)
+  t.same(older.closedWith, ['revoked'])
+  t.same([newer, otherEmail, sameUserNoEmail].map((c) => c.closedWith), [[], [], []])
+})
+
 t.test('removing leaves no index entry behind, and removing twice is harmless', async (t) => {
   const registry = registryOf()
-  const c = connection({ sid: 's-1', kind: 'stream' })
+  const c = connection({ sid: 's-1', email: 'alice@example.com', kind: 'stream' })
   registry.add(c)
   t.equal(registry.count('stream'), 1)
   registry.remove(c)

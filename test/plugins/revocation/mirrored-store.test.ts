@@ -95,6 +95,16 @@ t.test('a revocation made here is in this instance\'s mirror as soon as the call
   t.equal(elsewhere.store.isRevoked({ id: 'any', userKey: 'erin', iat: NOW, sid: 's-2' }), false, 'not another session')
 })
 
+t.test('an email revocation made here is in this mirror at once, and in another instance\'s through the log', async (t) => {
+  const here = await mirror(t)
+  const elsewhere = await mirror(t)
+  await Promise.all([here.store.whenLoaded, elsewhere.store.whenLoaded])
+  await here.store.revokeEmail('erin@example.com', NOW, NOW + 600)
+  t.equal(here.store.isRevoked({ id: 'any', userKey: 'erin', iat: NOW, email: 'erin@example.com' }), true)
+  await eventually(async () => elsewhere.store.isRevoked({ id: 'any', userKey: 'erin', iat: NOW, email: 'erin@example.com' }), (yes) => yes)
+  t.equal(elsewhere.store.isRevoked({ id: 'any', userKey: 'erin', iat: NOW, email: 'frank@example.com' }), false, 'not another email')
+})
+
 t.test('a revocation made here while the mirror loads is kept in the loaded mirror, even one the load did not see', async (t) => {
   const proxy = await startTcpFaultProxy(redis.port)
   t.teardown(proxy.close)

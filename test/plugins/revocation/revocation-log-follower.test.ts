@@ -101,6 +101,26 @@ t.test('revocations stored in Redis reach the follower through the log', async (
   for (const { lagMs } of applied) t.ok(lagMs >= 0 && lagMs < 5_000, `with the lag since Redis appended it (${lagMs} ms)`)
 })
 
+t.test('email revocations: loaded from their keys, replayed from the log with the keys they lack written back, and followed', async (t) => {
+  await admin.set('revoked_email:alice@example.com', formatMarker(NOW - 60), 'EX', 600)
+  await admin.set('revoked_email:bad@example.com', 'not a time')
+  await admin.xadd(REVOCATION_LOG_KEY, '*', 'kind', 'email', 'id', 'keyless@example.com', 'rb', String(NOW), 'exp', String(NOW + 600))
+  const { follower, logs, applied } = await follow(t)
+  await follower.whenLoaded
+  const { set } = follower
+  t.equal(set.isRevoked({ id: 'any', userKey: 'alice', iat: NOW - 61, email: 'alice@example.com' }, NOW), true, 'a revoked email covers its tokens issued before it')
+  t.equal(set.isRevoked({ id: 'any', userKey: 'alice', iat: NOW - 59, email: 'alice@example.com' }, NOW), false)
+  t.equal(set.isRevoked({ id: 'any', userKey: 'bad', iat: NOW + 3600, email: 'bad@example.com' }, NOW), true, 'an unreadable one refuses every token of its email')
+  t.ok(logs.some((line) => line.level === 50 && (line as { email?: string }).email === 'bad@example.com' && /unreadable email revocation/.test(line.msg)))
+  t.equal(set.isRevoked({ id: 'any', userKey: 'kim', iat: NOW, email: 'keyless@example.com' }, NOW), true, 'a logged one without its key')
+  t.equal(await admin.get('revoked_email:keyless@example.com'), formatMarker(NOW), 'whose key is written back')
+
+  await store.revokeEmail('later@example.com', NOW, NOW + 600)
+  await eventually(async () => applied.length, (count) => count >= 1)
+  t.same(applied.map(({ entry }) => entry), [{ kind: 'email', id: 'later@example.com', revokedBefore: NOW, expiresAt: NOW + 600 }])
+  t.equal(set.isRevoked({ id: 'any', userKey: 'lee', iat: NOW, email: 'later@example.com' }, NOW), true, 'and one made later arrives through the log')
+})
+
 t.test('malformed log entries are skipped and following continues', async (t) => {
   const { follower, applied } = await follow(t)
   await follower.whenLoaded

@@ -16,6 +16,11 @@ t.test('parseLogEntry reads a session revocation, written as it is read', async 
   t.same(parseLogEntry(fields), { kind: 'session', id: 's-1', revokedBefore: NOW, expiresAt: NOW + 60 })
 })
 
+t.test('parseLogEntry reads an email revocation, written as it is read', async (t) => {
+  const fields = ['kind', 'email', 'id', 'alice@example.com', 'rb', String(NOW), 'exp', String(NOW + 60)]
+  t.same(parseLogEntry(fields), { kind: 'email', id: 'alice@example.com', revokedBefore: NOW, expiresAt: NOW + 60 })
+})
+
 t.test('parseLogEntry gives null for an entry it cannot apply, so that the follower skips it', async (t) => {
   const malformed: Record<string, string[]> = {
     'no id': ['kind', 'token', 'exp', String(NOW)],
@@ -24,6 +29,7 @@ t.test('parseLogEntry gives null for an entry it cannot apply, so that the follo
     'no kind': ['id', 'jti-1', 'exp', String(NOW)],
     'an unknown kind': ['kind', 'client', 'id', 'jti-1', 'exp', String(NOW)],
     'a session without rb': ['kind', 'session', 'id', 's-1', 'exp', String(NOW)],
+    'an email without rb': ['kind', 'email', 'id', 'alice@example.com', 'exp', String(NOW)],
     'a revoke-all without rb': ['kind', 'user', 'id', 'alice', 'exp', String(NOW)],
     'a revoke-all with a non-numeric rb': ['kind', 'user', 'id', 'alice', 'rb', 'yesterday', 'exp', String(NOW)],
     'a name without a value at the end': ['kind', 'token', 'id', 'jti-1', 'exp'],

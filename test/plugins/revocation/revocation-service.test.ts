@@ -24,7 +24,7 @@ function capturedLog (t: Test) {
   return { log: app.log, lines }
 }
 
-interface Setup { store?: RevocationStore, failMode?: 'closed' | 'open', issuers?: string[] }
+interface Setup { store?: RevocationStore, failMode?: 'closed' | 'open', issuers?: string[], emailClaim?: string }
 
 /** A service on a controlled clock that starts at the current second, since signToken uses real time. */
 function setup (t: Test, options: Setup = {}) {
@@ -40,7 +40,8 @@ function setup (t: Test, options: Setup = {}) {
     failMode: options.failMode ?? 'closed',
     issuers: options.issuers ?? [],
     clock,
-    log
+    log,
+    ...(options.emailClaim !== undefined && { emailClaim: options.emailClaim })
   }
   const service = createRevocationService(serviceOptions)
   return {
@@ -292,4 +293,24 @@ t.test('status: a running Redis is healthy', async (t) => {
 t.test('status: a stopped Redis is unhealthy, and status itself does not throw', async (t) => {
   const { service } = setup(t, { store: await stoppedRedisStore(t) })
   t.same(await service.status(), { backend: 'redis', healthy: false, ready: false })
+})
+
+t.test('with an email claim, a token carries its email lower-cased, and introspection tells an email revocation from a session\'s and a user\'s', async (t) => {
+  const { service } = setup(t, { emailClaim: 'profile.email' })
+  const verified = async (claims: Record<string, unknown>) => await service.verifyToken(signToken({ sub: 'alice', ...claims }))
+  t.equal((await verified({ profile: { email: 'Alice@Example.com' } })).email, 'alice@example.com')
+  t.equal((await verified({ profile: { email: 42 } })).email, undefined, 'a non-string claim is no email')
+  t.equal((await verified({ email: 'alice@example.com' })).email, undefined, 'only the configured claim is read')
+
+  const withSession = await verified({ sid: 's-1', profile: { email: 'alice@example.com' } })
+  const withoutSession = await verified({ profile: { email: 'alice@example.com' } })
+  t.equal(await service.revocationOf(withSession), null)
+  await service.revokeEmail('ALICE@example.com')
+  t.equal(await service.revocationOf(withSession), 'revoked-email', 'revoked in any case')
+  t.equal(await service.revocationOf(withoutSession), 'revoked-email')
+  await service.revokeSession(withSession.sid as string)
+  t.equal(await service.revocationOf(withSession), 'revoked-session', 'its session\'s revocation is named first')
+  await service.revokeUser('alice')
+  t.equal(await service.revocationOf(withSession), 'revoked-all', 'and its user\'s before both')
+  t.equal(await service.revocationOf(withoutSession), 'revoked-all')
 })

@@ -119,6 +119,33 @@ function revocationStoreContract (name: string, create: (t: Test) => Promise<Sto
     t.equal(await store.userMarker('alice'), null)
   })
 
+  fact('revokeEmail revokes the tokens carrying that email issued at or before the time, and only those', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeEmail('alice@example.com', START, clock.now() + HOUR)
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, email: 'alice@example.com' }), true)
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START, email: 'alice@example.com' }), true, 'the very same second too (fail safe)')
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 1, email: 'alice@example.com' }), false, 'a token issued after it')
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, email: 'bob@example.com' }), false, 'a token of another email')
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60 }), false, 'a token that carries no email')
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, sid: 's-1', email: 'bob@example.com' }), false, 'with a sid too')
+  })
+
+  fact('a revokeEmail with an earlier time never moves the email\'s revocation back', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeEmail('alice@example.com', START + 30, clock.now() + HOUR)
+    await store.revokeEmail('alice@example.com', START, clock.now() + HOUR)
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 30, email: 'alice@example.com' }), true)
+    await store.revokeEmail('alice@example.com', START + 60, clock.now() + HOUR)
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 60, email: 'alice@example.com' }), true, 'a later one moves it forward')
+  })
+
+  fact('an email revocation is kept apart from a user or a session of the same name', async (t) => {
+    const { store, clock } = await create(t)
+    await store.revokeEmail('alice', START, clock.now() + HOUR)
+    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, sid: 'alice' }), false)
+    t.equal(await store.userMarker('alice'), null)
+  })
+
   fact('ping resolves while the store is reachable', async (t) => {
     const { store } = await create(t)
     await t.resolves(store.ping())
@@ -168,6 +195,27 @@ t.test('redis: a session revocation the Python service\'s way (naive ISO time, n
   await inspect.set('revoked_session:s-1', '2025-10-14 12:34:56.123456')
   t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START, sid: 's-1' }), true)
   t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 1, sid: 's-1' }), false)
+})
+
+t.test('redis: an email revocation is the key revoked_email:{email}, an ISO 8601 time kept until its tokens have expired', async (t) => {
+  const { store, clock } = await redisStore(t)
+  await store.revokeEmail('alice@example.com', START, clock.now() + HOUR)
+  t.equal(await inspect.get('revoked_email:alice@example.com'), '2025-10-14T12:34:56+00:00')
+  const ttl = await inspect.ttl('revoked_email:alice@example.com')
+  t.ok(ttl >= HOUR && ttl <= HOUR + 2, `ttl ${ttl}`)
+  t.match(await inspect.xrange('revocation_log', '-', '+'), [[String, ['kind', 'email', 'id', 'alice@example.com', 'rb', String(START), 'exp', String(START + HOUR)]]], 'logged first, like the other kinds')
+})
+
+t.test('memory: an expired email revocation is swept out', async (t) => {
+  const clock = controlledClock(START)
+  const store = new MemoryRevocationStore(clock.now)
+  t.teardown(() => store.close())
+  await store.revokeEmail('alice@example.com', START, START + 20)
+  t.equal(store.size, 1)
+  clock.advance(20)
+  t.equal(store.isRevoked({ id: 'a', userKey: 'alice', iat: START, email: 'alice@example.com' }), false, 'not revoked once expired')
+  store.sweep()
+  t.equal(store.size, 0)
 })
 
 t.test('memory: an expired marker is no longer answered by userMarker', async (t) => {

@@ -23,7 +23,7 @@ for (const store of stores) {
   t.test(`revocation-status counts this instance's revocations by kind and source (${store.name} store)`, async (t) => {
     const app = await startGateway(t, upstream.url, store.env)
     const zero = (await app.inject({ url: `${PREFIX}/revocation-status` })).json()
-    t.same(zero.revocations.by_kind, { token: 0, user: 0, session: 0 }, 'nothing counted at start')
+    t.same(zero.revocations.by_kind, { token: 0, user: 0, session: 0, email: 0 }, 'nothing counted at start')
     t.same(zero.revocations.by_source, { route: 0, oauth: 0, backchannel: 0, ssf: 0, admin: 0 })
     t.match(zero, { service: 'token_revocation', status: 'healthy', backend: store.backend }, 'the existing fields are unchanged')
     t.ok(Number.isFinite(Date.parse(zero.revocations.since)), 'since when it counts')
@@ -37,7 +37,7 @@ for (const store of stores) {
     t.equal((await app.inject({ method: 'POST', url: `${PREFIX}/oauth/revoke`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `token=${signToken({ sub: randomUUID() })}` })).statusCode, 200)
 
     const { revocations } = (await app.inject({ url: `${PREFIX}/revocation-status` })).json()
-    t.same(revocations.by_kind, { token: 2, user: 2, session: 1 })
+    t.same(revocations.by_kind, { token: 2, user: 2, session: 1, email: 0 })
     t.same(revocations.by_source, { route: 3, oauth: 1, backchannel: 0, ssf: 0, admin: 1 })
     const samples = metricSamples((await app.inject({ url: '/metrics' })).body)
     for (const kind of ['token', 'user', 'session']) t.equal(Object.entries(samples).filter(([key]) => key.startsWith(`${kind}/`)).reduce((sum, [, value]) => sum + value, 0), revocations.by_kind[kind], `${kind}: as in /metrics`)
