@@ -30,8 +30,15 @@ const env = {
   REDIS_CONNECT_TIMEOUT_MS: '5000'
 }
 
-// Seeded before any instance starts, so that only the mirror's load can know them.
-const seeded = Array.from({ length: 12 }, (_, i) => signToken({ sub: `seeded-${i}` }))
+// Seeded before any instance starts, so that only the mirror's load can know them. Token ids are
+// random: tokens are drawn until every primary holds some (bounded; 12 alone miss one 2% of the time).
+const seeded: string[] = []
+const seededShards = new Set<number>()
+while (seeded.length < 200 && (seeded.length < 12 || seededShards.size < 3)) {
+  const token = signToken({ sub: `seeded-${seeded.length}` })
+  seeded.push(token)
+  seededShards.add((await cluster.primaryOf(`revoked_token:${jtiOf(token)}`)).port)
+}
 for (const token of seeded) await direct.set(`revoked_token:${jtiOf(token)}`, 'revoked', 'EX', 600)
 const seededUser = signToken({ sub: 'seeded-user' })
 await direct.set('user_tokens:seeded-user', new Date(Date.now() + 5_000).toISOString(), 'EX', 600)
