@@ -1,19 +1,8 @@
 import { jwtVerify, type JWTPayload } from 'jose'
-import { isJsonObject, PROVIDER_ALGORITHMS, providerKeySet } from './provider-keys.js'
+import { isJsonObject, PROVIDER_ALGORITHMS, providerKeySet, type ProviderTokenRules } from './provider-keys.js'
 
 /** The event member a logout token must carry (OIDC Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
-
-export interface LogoutTokenRules {
-  issuer: string
-  audiences: string[]
-  jwksUrl: string
-  /** A token without `exp` is accepted this long after its `iat`. */
-  maxAgeSeconds: number
-  clockToleranceSeconds: number
-  /** Seconds since the epoch. */
-  now: () => number
-}
 
 /** A logout token that checked out: whose session or user to revoke, and how long its jti matters. */
 export interface LogoutRequest {
@@ -29,7 +18,7 @@ export interface LogoutRequest {
 export class LogoutTokenError extends Error {}
 
 /** Verifies logout tokens against the provider's key set. */
-export function logoutTokenVerifier (rules: LogoutTokenRules): (token: string) => Promise<LogoutRequest> {
+export function logoutTokenVerifier (rules: ProviderTokenRules): (token: string) => Promise<LogoutRequest> {
   const keys = providerKeySet(rules.jwksUrl)
   const tolerance = rules.clockToleranceSeconds
   return async function verifyLogoutToken (token) {
@@ -52,7 +41,7 @@ export function logoutTokenVerifier (rules: LogoutTokenRules): (token: string) =
 }
 
 /** §2.6: the claims jose does not check. */
-function checkLogoutClaims (payload: JWTPayload, typ: string | undefined, rules: LogoutTokenRules): LogoutRequest {
+function checkLogoutClaims (payload: JWTPayload, typ: string | undefined, rules: ProviderTokenRules): LogoutRequest {
   // §2.3: explicit typing keeps other JWTs of the provider (ID tokens) from passing as logouts.
   if (typ !== undefined && !/^(application\/)?logout\+jwt$/i.test(typ)) throw new LogoutTokenError(`typ "${typ}" is not logout+jwt`)
   const now = rules.now()

@@ -6,6 +6,18 @@ import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose'
  */
 export const PROVIDER_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
 
+/** What a token an identity provider pushes (a logout token, a SET) is checked against. */
+export interface ProviderTokenRules {
+  issuer: string
+  audiences: string[]
+  jwksUrl: string
+  /** A token without `exp` is accepted this long after its `iat`. */
+  maxAgeSeconds: number
+  clockToleranceSeconds: number
+  /** Seconds since the epoch. */
+  now: () => number
+}
+
 /** The provider's key set, fetched by jose, cached, and fetched again for a kid it does not know. */
 export function providerKeySet (jwksUrl: string): JWTVerifyGetKey {
   return createRemoteJWKSet(new URL(jwksUrl))

@@ -1,7 +1,7 @@
 import { jwtVerify, type JWTPayload } from 'jose'
 import { JWKS_RETRY_AFTER_SECONDS } from '../config/defaults.js'
 import { JwksUnavailableError, withRetryAfter } from '../errors.js'
-import { isJsonObject, PROVIDER_ALGORITHMS, providerKeySet } from './provider-keys.js'
+import { isJsonObject, PROVIDER_ALGORITHMS, providerKeySet, type ProviderTokenRules } from './provider-keys.js'
 
 /** The `err` codes of RFC 8935 §2.4. */
 export type SetErrorCode = 'invalid_request' | 'invalid_key' | 'invalid_issuer' | 'invalid_audience' | 'authentication_failed' | 'access_denied'
@@ -11,17 +11,6 @@ export class SetError extends Error {
   constructor (readonly err: SetErrorCode, description: string) {
     super(description)
   }
-}
-
-export interface SecurityEventRules {
-  issuer: string
-  audiences: string[]
-  jwksUrl: string
-  /** A SET without `exp` is accepted this long after its `iat`. */
-  maxAgeSeconds: number
-  clockToleranceSeconds: number
-  /** Seconds since the epoch. */
-  now: () => number
 }
 
 /** A SET that checked out (RFC 8417): its events, their subject, and how long its jti matters. */
@@ -42,7 +31,7 @@ const KEY_FAILURES = new Set(['ERR_JWS_SIGNATURE_VERIFICATION_FAILED', 'ERR_JWKS
 const KEY_SET_UNREACHABLE = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JOSE_GENERIC'])
 
 /** Verifies Security Event Tokens against the transmitter's key set. */
-export function securityEventVerifier (rules: SecurityEventRules): (token: string) => Promise<SecurityEvent> {
+export function securityEventVerifier (rules: ProviderTokenRules): (token: string) => Promise<SecurityEvent> {
   const keys = providerKeySet(rules.jwksUrl)
   return async function verifySecurityEvent (token) {
     let payload: JWTPayload
@@ -76,7 +65,7 @@ function refusalOf (err: Error & { code?: string, claim?: string }): Error {
 }
 
 /** RFC 8417 §2.2 and §2.3: the claims jose does not check. */
-function checkEventClaims (payload: JWTPayload, typ: string | undefined, rules: SecurityEventRules): SecurityEvent {
+function checkEventClaims (payload: JWTPayload, typ: string | undefined, rules: ProviderTokenRules): SecurityEvent {
   // §2.3: explicit typing keeps the transmitter's other JWTs (ID or access tokens) from passing as SETs.
   if (typ !== undefined && !/^(application\/)?secevent\+jwt$/i.test(typ)) throw new SetError('invalid_request', `typ "${typ}" is not secevent+jwt`)
   const now = rules.now()

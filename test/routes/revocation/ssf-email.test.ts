@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto'
-import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose'
+import type { JWTPayload } from 'jose'
 import t from 'tap'
 import { loadConfig } from '../../../plugins/config/load-config.js'
 import { eventually } from '../../helpers/eventually.js'
 import { startGateway, testEnvironment } from '../../helpers/gateway.js'
-import { startJwksServer } from '../../helpers/jwks-server.js'
 import { listening, opened, openSocket } from '../../helpers/live-client.js'
 import { startLiveUpstream } from '../../helpers/live-upstream.js'
+import { AUDIENCE, HEADERS, ISSUER, RECEIVER_TOKEN, RISC, SESSION_REVOKED, startTransmitter, URL } from '../../helpers/ssf-transmitter.js'
 import { allStores } from '../../helpers/stores.js'
 import { bearer, signToken } from '../../helpers/tokens.js'
 import { startUpstream } from '../../helpers/upstream.js'
@@ -17,27 +17,16 @@ import { startUpstream } from '../../helpers/upstream.js'
 const upstream = await startUpstream()
 t.teardown(upstream.close)
 const { stores, redis } = await allStores(t)
-const jwks = await startJwksServer(t)
-const transmitter = await generateKeyPair('ES256', { extractable: true })
-jwks.publicJwk = { ...await exportJWK(transmitter.publicKey), kid: 'tx-1', alg: 'ES256', use: 'sig' }
-
-const ISSUER = 'https://transmitter.example'
-const AUDIENCE = 'https://gateway.example'
-const RECEIVER_TOKEN = 'receiver-token-0123456789abcdef'
-const URL = '/api/v1/auth/ssf/events'
-const CAEP = 'https://schemas.openid.net/secevent/caep/event-type/'
-const ACCOUNT_DISABLED = 'https://schemas.openid.net/secevent/risc/event-type/account-disabled'
-const SESSION_REVOKED = `${CAEP}session-revoked`
-const HEADERS = { 'content-type': 'application/secevent+jwt', authorization: `Bearer ${RECEIVER_TOKEN}` }
+const transmitter = await startTransmitter(t)
+const { jwks } = transmitter
+const ACCOUNT_DISABLED = `${RISC}account-disabled`
 const env = { SSF_ISSUER: ISSUER, SSF_AUDIENCE: AUDIENCE, SSF_RECEIVER_TOKEN: RECEIVER_TOKEN, SSF_JWKS_URL: jwks.url, SSF_EMAIL_CLAIM: 'email' }
-const now = (): number => Math.floor(Date.now() / 1000)
 const emailSubject = (email: string): Record<string, string> => ({ format: 'email', email })
 const newEmail = (): string => `user-${randomUUID()}@example.com`
 
 /** A SET as the transmitter signs it, with these events. */
 async function securityEvent (events: Record<string, unknown>, claims: JWTPayload = {}): Promise<string> {
-  return await new SignJWT({ iss: ISSUER, aud: AUDIENCE, iat: now(), jti: randomUUID(), events, ...claims })
-    .setProtectedHeader({ alg: 'ES256', kid: 'tx-1', typ: 'secevent+jwt' }).sign(transmitter.privateKey)
+  return await transmitter.sign({ events, ...claims })
 }
 
 t.test('SSF_EMAIL_CLAIM: a claim name or dotted path kept in the SSF settings; a bad one stops start-up, naming the variable', async (t) => {

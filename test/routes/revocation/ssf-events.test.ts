@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto'
-import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type JWTPayload, type CryptoKey } from 'jose'
+import { exportSPKI, generateKeyPair, type JWTPayload, type CryptoKey } from 'jose'
 import t from 'tap'
 import { createSigner } from 'fast-jwt'
 import { loadConfig } from '../../../plugins/config/load-config.js'
 import { eventually } from '../../helpers/eventually.js'
 import { startGateway, testEnvironment } from '../../helpers/gateway.js'
-import { startJwksServer } from '../../helpers/jwks-server.js'
+import { AUDIENCE, CAEP, HEADERS, ISSUER, now, RECEIVER_TOKEN, RISC, SESSION_REVOKED, startTransmitter, URL } from '../../helpers/ssf-transmitter.js'
 import { startRedisServer } from '../../helpers/redis-server.js'
+import { startJwksServer } from '../../helpers/jwks-server.js'
 import { allStores } from '../../helpers/stores.js'
 import { bearer, rawToken, signToken } from '../../helpers/tokens.js'
 import { startUpstream } from '../../helpers/upstream.js'
@@ -17,28 +18,15 @@ import { startUpstream } from '../../helpers/upstream.js'
 const upstream = await startUpstream()
 t.teardown(upstream.close)
 const { stores, redis } = await allStores(t)
-const jwks = await startJwksServer(t)
-const transmitter = await generateKeyPair('ES256', { extractable: true })
+const transmitter = await startTransmitter(t)
+const { jwks } = transmitter
 const stranger = await generateKeyPair('ES256', { extractable: true })
-jwks.publicJwk = { ...await exportJWK(transmitter.publicKey), kid: 'tx-1', alg: 'ES256', use: 'sig' }
-
-const ISSUER = 'https://transmitter.example'
-const AUDIENCE = 'https://gateway.example'
-const RECEIVER_TOKEN = 'receiver-token-0123456789abcdef'
-const URL = '/api/v1/auth/ssf/events'
-const CAEP = 'https://schemas.openid.net/secevent/caep/event-type/'
-const RISC = 'https://schemas.openid.net/secevent/risc/event-type/'
-const SESSION_REVOKED = `${CAEP}session-revoked`
-const HEADERS = { 'content-type': 'application/secevent+jwt', authorization: `Bearer ${RECEIVER_TOKEN}` }
 const env = { SSF_ISSUER: ISSUER, SSF_AUDIENCE: `other, ${AUDIENCE}`, SSF_RECEIVER_TOKEN: RECEIVER_TOKEN, SSF_JWKS_URL: jwks.url }
-const now = (): number => Math.floor(Date.now() / 1000)
 const opaque = (id: string): Record<string, string> => ({ format: 'opaque', id })
 
 /** A SET as a transmitter signs it; `claims` override or (undefined) remove its claims. */
-async function securityEvent (claims: JWTPayload = {}, { key = transmitter.privateKey, typ = 'secevent+jwt' as string | undefined }: { key?: CryptoKey, typ?: string } = {}): Promise<string> {
-  const payload: JWTPayload = { iss: ISSUER, aud: AUDIENCE, iat: now(), jti: randomUUID(), events: { [SESSION_REVOKED]: { subject: opaque('nobody') } }, ...claims }
-  for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name]
-  return await new SignJWT(payload).setProtectedHeader({ alg: 'ES256', kid: 'tx-1', ...(typ !== undefined && { typ }) }).sign(key)
+async function securityEvent (claims: JWTPayload = {}, options: { key?: CryptoKey, typ?: string } = {}): Promise<string> {
+  return await transmitter.sign({ events: { [SESSION_REVOKED]: { subject: opaque('nobody') } }, ...claims }, options)
 }
 
 t.test('unconfigured, /ssf/events answers 404 to any request, also a tokenless POST, and is never forwarded', async (t) => {
