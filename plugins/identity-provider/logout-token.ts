@@ -1,5 +1,5 @@
-import { jwtVerify, type JWTPayload } from 'jose'
-import { isJsonObject, PROVIDER_ALGORITHMS, providerKeySet, type ProviderTokenRules } from './provider-keys.js'
+import type { JWTPayload } from 'jose'
+import { isJsonObject, providerTokenVerifier, type ProviderTokenRules } from './provider-keys.js'
 
 /** The event member a logout token must carry (OIDC Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
@@ -19,24 +19,15 @@ export class LogoutTokenError extends Error {}
 
 /** Verifies logout tokens against the provider's key set. */
 export function logoutTokenVerifier (rules: ProviderTokenRules): (token: string) => Promise<LogoutRequest> {
-  const keys = providerKeySet(rules.jwksUrl)
-  const tolerance = rules.clockToleranceSeconds
+  const verify = providerTokenVerifier(rules)
   return async function verifyLogoutToken (token) {
-    let payload: JWTPayload
-    let typ: string | undefined
+    let checked: { payload: JWTPayload, typ?: string }
     try {
-      ({ payload, protectedHeader: { typ } } = await jwtVerify(token, keys, {
-        algorithms: PROVIDER_ALGORITHMS,
-        issuer: rules.issuer,
-        audience: rules.audiences,
-        clockTolerance: tolerance,
-        currentDate: new Date(rules.now() * 1000),
-        requiredClaims: ['iat', 'jti']
-      }))
+      checked = await verify(token)
     } catch (err) {
       throw new LogoutTokenError(`logout token refused: ${(err as Error).message}`)
     }
-    return checkLogoutClaims(payload, typ, rules)
+    return checkLogoutClaims(checked.payload, checked.typ, rules)
   }
 }
 

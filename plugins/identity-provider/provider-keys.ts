@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, type JWTVerifyGetKey } from 'jose'
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
 
 /**
  * Asymmetric algorithms only: an identity provider signs with its private key. `none` and HMAC
@@ -25,4 +25,24 @@ export function providerKeySet (jwksUrl: string): JWTVerifyGetKey {
 
 export function isJsonObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/**
+ * Verifies what every pushed token needs (signature by the provider's keys with a pinned
+ * algorithm, iss, aud, exp when present, iat and jti present); what it carries beyond that is
+ * each receiver's to check. Throws jose's errors.
+ */
+export function providerTokenVerifier (rules: ProviderTokenRules): (token: string) => Promise<{ payload: JWTPayload, typ?: string }> {
+  const keys = providerKeySet(rules.jwksUrl)
+  return async function verifyProviderToken (token) {
+    const { payload, protectedHeader: { typ } } = await jwtVerify(token, keys, {
+      algorithms: PROVIDER_ALGORITHMS,
+      issuer: rules.issuer,
+      audience: rules.audiences,
+      clockTolerance: rules.clockToleranceSeconds,
+      currentDate: new Date(rules.now() * 1000),
+      requiredClaims: ['iat', 'jti']
+    })
+    return { payload, typ }
+  }
 }

@@ -1,7 +1,7 @@
-import { jwtVerify, type JWTPayload } from 'jose'
+import type { JWTPayload } from 'jose'
 import { JWKS_RETRY_AFTER_SECONDS } from '../config/defaults.js'
 import { JwksUnavailableError, withRetryAfter } from '../errors.js'
-import { isJsonObject, PROVIDER_ALGORITHMS, providerKeySet, type ProviderTokenRules } from './provider-keys.js'
+import { isJsonObject, providerTokenVerifier, type ProviderTokenRules } from './provider-keys.js'
 
 /** The `err` codes of RFC 8935 §2.4. */
 export type SetErrorCode = 'invalid_request' | 'invalid_key' | 'invalid_issuer' | 'invalid_audience' | 'authentication_failed' | 'access_denied'
@@ -32,23 +32,15 @@ const KEY_SET_UNREACHABLE = new Set(['ERR_JWKS_TIMEOUT', 'ERR_JOSE_GENERIC'])
 
 /** Verifies Security Event Tokens against the transmitter's key set. */
 export function securityEventVerifier (rules: ProviderTokenRules): (token: string) => Promise<SecurityEvent> {
-  const keys = providerKeySet(rules.jwksUrl)
+  const verify = providerTokenVerifier(rules)
   return async function verifySecurityEvent (token) {
-    let payload: JWTPayload
-    let typ: string | undefined
+    let checked: { payload: JWTPayload, typ?: string }
     try {
-      ({ payload, protectedHeader: { typ } } = await jwtVerify(token, keys, {
-        algorithms: PROVIDER_ALGORITHMS,
-        issuer: rules.issuer,
-        audience: rules.audiences,
-        clockTolerance: rules.clockToleranceSeconds,
-        currentDate: new Date(rules.now() * 1000),
-        requiredClaims: ['iat', 'jti']
-      }))
+      checked = await verify(token)
     } catch (err) {
       throw refusalOf(err as Error & { code?: string, claim?: string })
     }
-    return checkEventClaims(payload, typ, rules)
+    return checkEventClaims(checked.payload, checked.typ, rules)
   }
 }
 

@@ -93,58 +93,39 @@ function revocationStoreContract (name: string, create: (t: Test) => Promise<Sto
     t.equal(await store.userMarker('bob'), null)
   })
 
-  fact('revokeSession revokes the tokens of that session issued at or before the time, and only those', async (t) => {
-    const { store, clock } = await create(t)
-    await store.revokeSession('s-1', START, clock.now() + HOUR)
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, sid: 's-1' }), true)
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START, sid: 's-1' }), true, 'the very same second too (fail safe)')
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 1, sid: 's-1' }), false, 'a token issued after it')
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, sid: 's-2' }), false, 'another session of the same user')
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60 }), false, 'a token without sid')
-  })
+  // Sessions and emails: each revokes the tokens that carry it, issued at or before its time.
+  const markerKinds = [
+    { kind: 'session', id: 's-1', other: 's-2', revoke: (store: RevocationStore, id: string, at: number, until: number) => store.revokeSession(id, at, until), claim: (id: string) => ({ sid: id }) },
+    { kind: 'email', id: 'alice@example.com', other: 'bob@example.com', revoke: (store: RevocationStore, id: string, at: number, until: number) => store.revokeEmail(id, at, until), claim: (id: string) => ({ email: id }) }
+  ]
+  for (const { kind, id, other, revoke, claim } of markerKinds) {
+    fact(`revoking a ${kind} revokes the tokens of that ${kind} issued at or before the time, and only those`, async (t) => {
+      const { store, clock } = await create(t)
+      await revoke(store, id, START, clock.now() + HOUR)
+      t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, ...claim(id) }), true)
+      t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START, ...claim(id) }), true, 'the very same second too (fail safe)')
+      t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 1, ...claim(id) }), false, 'a token issued after it')
+      t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, ...claim(other) }), false, `another ${kind} of the same user`)
+      t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60 }), false, `a token without ${kind}`)
+    })
 
-  fact('a revokeSession with an earlier time never moves the session\'s revocation back', async (t) => {
-    const { store, clock } = await create(t)
-    await store.revokeSession('s-1', START + 30, clock.now() + HOUR)
-    await store.revokeSession('s-1', START, clock.now() + HOUR)
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 30, sid: 's-1' }), true)
-    await store.revokeSession('s-1', START + 60, clock.now() + HOUR)
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 60, sid: 's-1' }), true, 'a later one moves it forward')
-  })
+    fact(`revoking a ${kind} with an earlier time never moves its revocation back`, async (t) => {
+      const { store, clock } = await create(t)
+      await revoke(store, id, START + 30, clock.now() + HOUR)
+      await revoke(store, id, START, clock.now() + HOUR)
+      t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 30, ...claim(id) }), true)
+      await revoke(store, id, START + 60, clock.now() + HOUR)
+      t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 60, ...claim(id) }), true, 'a later one moves it forward')
+    })
 
-  fact('a session revocation is kept apart from a user of the same name', async (t) => {
-    const { store, clock } = await create(t)
-    await store.revokeSession('alice', START, clock.now() + HOUR)
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60 }), false)
-    t.equal(await store.userMarker('alice'), null)
-  })
-
-  fact('revokeEmail revokes the tokens carrying that email issued at or before the time, and only those', async (t) => {
-    const { store, clock } = await create(t)
-    await store.revokeEmail('alice@example.com', START, clock.now() + HOUR)
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, email: 'alice@example.com' }), true)
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START, email: 'alice@example.com' }), true, 'the very same second too (fail safe)')
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 1, email: 'alice@example.com' }), false, 'a token issued after it')
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, email: 'bob@example.com' }), false, 'a token of another email')
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60 }), false, 'a token that carries no email')
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, sid: 's-1', email: 'bob@example.com' }), false, 'with a sid too')
-  })
-
-  fact('a revokeEmail with an earlier time never moves the email\'s revocation back', async (t) => {
-    const { store, clock } = await create(t)
-    await store.revokeEmail('alice@example.com', START + 30, clock.now() + HOUR)
-    await store.revokeEmail('alice@example.com', START, clock.now() + HOUR)
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 30, email: 'alice@example.com' }), true)
-    await store.revokeEmail('alice@example.com', START + 60, clock.now() + HOUR)
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START + 60, email: 'alice@example.com' }), true, 'a later one moves it forward')
-  })
-
-  fact('an email revocation is kept apart from a user or a session of the same name', async (t) => {
-    const { store, clock } = await create(t)
-    await store.revokeEmail('alice', START, clock.now() + HOUR)
-    t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, sid: 'alice' }), false)
-    t.equal(await store.userMarker('alice'), null)
-  })
+    fact(`a ${kind} revocation is kept apart from a user (and the other kinds) of the same name`, async (t) => {
+      const { store, clock } = await create(t)
+      await revoke(store, 'alice', START, clock.now() + HOUR)
+      const others = markerKinds.filter((k) => k.kind !== kind).reduce((claims, k) => ({ ...claims, ...k.claim('alice') }), {})
+      t.equal(await store.isRevoked({ id: 'a', userKey: 'alice', iat: START - 60, ...others }), false)
+      t.equal(await store.userMarker('alice'), null)
+    })
+  }
 
   fact('ping resolves while the store is reachable', async (t) => {
     const { store } = await create(t)
