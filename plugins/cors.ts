@@ -1,5 +1,4 @@
-import fastifyCors, { type FastifyCorsOptions } from '@fastify/cors'
-import type { FastifyRequest } from 'fastify'
+import fastifyCors from '@fastify/cors'
 import fp from 'fastify-plugin'
 import { isPreflight } from './cors/preflight.js'
 
@@ -11,26 +10,39 @@ import { isPreflight } from './cors/preflight.js'
 export default fp(async function corsPlugin (fastify) {
   const { cors } = fastify.config
   if (cors === null) return
-  const common: FastifyCorsOptions = {
-    origin: cors.origins,
-    credentials: cors.credentials,
-    methods: cors.methods,
-    maxAge: cors.maxAgeSeconds,
-    ...(cors.exposedHeaders.length > 0 && { exposedHeaders: cors.exposedHeaders })
-  }
-  // Built once: every request that is not a preflight is answered with the same options.
-  const forRequests: FastifyCorsOptions = { ...common, preflight: false }
-  const fixedHeaders = cors.allowedHeaders.join(', ')
-  const forPreflights: FastifyCorsOptions = { ...common, allowedHeaders: fixedHeaders }
-
+  // Fixed options, normalized once by @fastify/cors (a delegator made it normalize them again on
+  // every request). Preflights, which it would answer for any OPTIONS request, are answered below.
   await fastify.register(fastifyCors, {
     hook: 'onRequest',
-    delegator (request: FastifyRequest, callback: (error: Error | null, options: FastifyCorsOptions) => void) {
-      // Any other OPTIONS request is an ordinary request: checked and forwarded like every method.
-      if (!isPreflight(request)) callback(null, forRequests)
-      else if (cors.allowedHeadersFixed) callback(null, forPreflights)
-      else callback(null, { ...forPreflights, allowedHeaders: withRequested(fixedHeaders, request.headers['access-control-request-headers']) })
+    origin: cors.origins,
+    credentials: cors.credentials,
+    preflight: false,
+    ...(cors.exposedHeaders.length > 0 && { exposedHeaders: cors.exposedHeaders })
+  })
+  const methods = cors.methods.join(', ')
+  const fixedHeaders = cors.allowedHeaders.join(', ')
+  const maxAge = String(cors.maxAgeSeconds)
+  const anyOrigin = cors.origins === '*'
+
+  // Only a real preflight (Origin and Access-Control-Request-Method) is answered; any other
+  // OPTIONS request is an ordinary request: checked and forwarded like every method.
+  fastify.addHook('onRequest', function answerPreflight (request, reply, done) {
+    // With a list of origins @fastify/cors adds Vary: Origin itself; with * the answer is the same
+    // for every origin, but caches were told Vary: Origin before, and still are.
+    if (anyOrigin) reply.header('vary', 'Origin')
+    if (!isPreflight(request)) {
+      done()
+      return
     }
+    // Declared by @fastify/cors (its OPTIONS * route, and the metrics' outcome, read it).
+    ;(request as { corsPreflightEnabled?: boolean }).corsPreflightEnabled = true
+    // Safari waits for a body after a 204 without Content-Length: 0 (as @fastify/cors answers).
+    reply.code(204)
+      .header('access-control-allow-methods', methods)
+      .header('access-control-allow-headers', cors.allowedHeadersFixed ? fixedHeaders : withRequested(fixedHeaders, request.headers['access-control-request-headers']))
+      .header('access-control-max-age', maxAge)
+      .header('content-length', '0')
+      .send()
   })
 }, { name: 'gateway-cors', fastify: '5.x', dependencies: ['gateway-config'] })
 

@@ -171,6 +171,11 @@ t.test('CORS_ORIGINS=* allows any origin', async (t) => {
   const app = await startGateway(t, upstream.url, { CORS_ORIGINS: '*' })
   const res = await app.inject({ url: '/api/public/x', headers: { origin: OTHER } })
   t.equal(res.headers['access-control-allow-origin'], '*')
+  t.equal(res.headers.vary, 'Origin', 'caches are told the answer may depend on the origin, as before')
+  const answer = await app.inject({ method: 'OPTIONS', url: '/api/x', headers: preflight(OTHER, 'PUT') })
+  t.equal(answer.statusCode, 204)
+  t.equal(answer.headers['access-control-allow-origin'], '*')
+  t.equal(answer.headers.vary, 'Origin')
 })
 
 t.test('without CORS_ORIGINS, a preflight goes to the upstream without a token check; other OPTIONS are checked', async (t) => {

@@ -49,6 +49,7 @@ t.test('JWKS_URL: keys come from the identity provider, refetched on an unknown 
   t.equal((await app.inject({ url: '/api/x', headers: bearer(good) })).statusCode, 200)
   t.equal((await app.inject({ url: '/api/x', headers: bearer(signToken({}, { key, algorithm: 'RS256', kid: 'key-1' })) })).statusCode, 200)
   t.equal(fetches, 1, 'the key set is cached')
+  t.notOk(app.jwt.verify(good) instanceof Promise, 'a token verified before is answered at once, not through a promise')
 
   for (let i = 0; i < 5; i++) {
     const unknown = signToken({}, { key, algorithm: 'RS256', kid: `made-up-${i}` })
@@ -56,4 +57,11 @@ t.test('JWKS_URL: keys come from the identity provider, refetched on an unknown 
     t.equal(res.statusCode, 401, 'a token with an unknown kid is refused')
   }
   t.ok(fetches <= 2, `unknown kids cause at most one refetch per cooldown (${fetches} fetches)`)
+})
+
+t.test('fastify.jwt.verify with options is @fastify/jwt\'s own, uncached: the options apply', async (t) => {
+  const app = await startGateway(t, upstream.url)
+  const token = signToken({ sub: 'carol' })
+  t.equal((app.jwt.verify(token) as { payload: { sub: string } }).payload.sub, 'carol')
+  t.equal(app.jwt.verify<{ sub: string }>(token, { complete: false }).sub, 'carol')
 })
