@@ -116,29 +116,31 @@ async function main (): Promise<void> {
   writeFileSync('bench/results/latest.md', report.join('\n') + '\n')
   if (QUICK) return
   const others = (await otherFigures(redisUrl, upstream, tokens.fresh)).join('\n') + '\n'
-  process.stdout.write(others)
   writeFileSync('bench/results/latest.md', report.join('\n') + '\n' + others)
 }
 
-/** Propagation, mirror load, production topologies and live connections: run once, not per round. */
+/**
+ * Propagation, mirror load, production topologies and live connections: run once, not per round.
+ * Each figure is printed as soon as it is measured, so that a later failure loses none.
+ */
 async function otherFigures (redisUrl: string, upstream: string, fresh: string[]): Promise<string[]> {
+  const lines: string[] = []
+  const say = (text: string): void => {
+    process.stdout.write(`${text}\n\n`)
+    lines.push(text, '')
+  }
   const withUpstream = { HOST: '127.0.0.1', LOG_LEVEL: 'warn', JWT_SECRET: SECRET, REDIS_URL: redisUrl, UPSTREAMS: `/api=${upstream}` }
   const propagation = await measurePropagation({ gatewayEnv: withUpstream, tokens: fresh, samples: PROPAGATION_SAMPLES })
+  say(`Propagation across 3 mirror instances (${propagation.length} revocations, revoke on one, poll the other two until 401): p50 ${percentile(propagation, 50).toFixed(1)} ms, p99 ${percentile(propagation, 99).toFixed(1)} ms, max ${Math.max(...propagation).toFixed(1)} ms`)
   const memoryEnv = { REDIS_URL: redisUrl, BENCH_MIRROR_ENTRIES: process.env.BENCH_MIRROR_ENTRIES ?? '1000000' }
   // Seeded by one process, measured in a fresh one, so that no seeding garbage is counted.
   await runToEnd('mirror-seed', process.execPath, ['--import', 'tsx', 'bench/mirror-memory.ts', 'seed'], memoryEnv, 300_000)
   const memory = resultOf(await runToEnd('mirror-memory', process.execPath, ['--expose-gc', '--import', 'tsx', 'bench/mirror-memory.ts', 'measure'], memoryEnv, 300_000))
-  const highAvailability = await measureHighAvailability(SECRET, withUpstream, PROPAGATION_SAMPLES)
-  const live = await liveConnectionsReport({ HOST: '127.0.0.1', LOG_LEVEL: 'warn', REDIS_URL: redisUrl })
-  return [
-    `Propagation across 3 mirror instances (${propagation.length} revocations, revoke on one, poll the other two until 401): p50 ${percentile(propagation, 50).toFixed(1)} ms, p99 ${percentile(propagation, 99).toFixed(1)} ms, max ${Math.max(...propagation).toFixed(1)} ms`,
-    '',
-    `Mirror of ${memory.entries ?? 0} revocations: ${((memory.heapBytes ?? 0) / 2 ** 20).toFixed(1)} MiB of heap, loaded in ${((memory.loadMs ?? 0) / 1000).toFixed(2)} s (${Math.round(memory.bytesPerEntry ?? 0)} bytes per entry)`,
-    '',
-    formatHighAvailability(highAvailability),
-    '',
-    live
-  ]
+  const mib = (bytes = 0): string => (bytes / 2 ** 20).toFixed(1)
+  say(`Mirror of ${memory.entries ?? 0} revocations: loaded in ${((memory.loadMs ?? 0) / 1000).toFixed(2)} s (CPU ${memory.processCpuMs ?? '?'} ms in the process, ${memory.redisCpuMs ?? '?'} ms in Redis); ${mib(memory.heapBytes)} MiB of heap, ${mib(memory.arrayBuffersBytes)} MiB of ArrayBuffers (${mib(memory.externalBytes)} MiB external), RSS ${mib(memory.rssBytes)} MiB (${Math.round(memory.bytesPerEntry ?? 0)} bytes per entry, heap and external)`)
+  say(formatHighAvailability(await measureHighAvailability(SECRET, withUpstream, PROPAGATION_SAMPLES)))
+  say(await liveConnectionsReport({ HOST: '127.0.0.1', LOG_LEVEL: 'warn', REDIS_URL: redisUrl }))
+  return lines
 }
 
 /** The Node flags `npm start` (of the checkout in `dir`) runs the gateway with, so that the bench measures what ships. */

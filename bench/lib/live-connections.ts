@@ -15,6 +15,7 @@ export interface LiveConnectionFigures {
 }
 
 const OPEN_BATCH = 250
+const OPEN_TIMEOUT_MS = 30_000
 const GIVE_UP_MS = 5_000
 
 /**
@@ -81,10 +82,11 @@ async function openAll (url: string, tokens: string[], progress = (_count: numbe
   for (let start = 0; start < tokens.length; start += OPEN_BATCH) {
     open.push(...await Promise.all(tokens.slice(start, start + OPEN_BATCH).map(async (token) => {
       const socket = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } })
-      await once(socket, 'open')
+      // Bounded: a gateway out of descriptors never answers the handshake.
+      await once(socket, 'open', { signal: AbortSignal.timeout(OPEN_TIMEOUT_MS) })
       // An echo proves the upstream side is open too.
       socket.send('x')
-      await once(socket, 'message')
+      await once(socket, 'message', { signal: AbortSignal.timeout(OPEN_TIMEOUT_MS) })
       return socket
     })))
     if (open.length % 2_000 === 0) progress(open.length)

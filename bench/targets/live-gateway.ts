@@ -7,6 +7,11 @@ import { loadConfig } from '../../plugins/config/load-config.js'
 const config = loadConfig()
 const app = await buildGateway(config)
 await app.listen({ port: config.port, host: config.host })
+// Ready once checks can be answered (the mirror loaded): a handshake before that is a 503.
+for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
+  if ((await app.inject({ url: '/readyz' })).statusCode === 200) break
+  await new Promise((resolve) => setTimeout(resolve, 100))
+}
 process.stdout.write('ready\n')
 for await (const _line of createInterface({ input: process.stdin })) {
   const gc = (globalThis as { gc?: () => void }).gc as () => void
