@@ -7,6 +7,7 @@ import { throttledLog } from '../shared/throttled-log.js'
 import { lifetimeProblem, type LifetimeClaims, type LifetimeRules } from './lifetime-claims.js'
 import { tokenTypeProblem } from './token-type.js'
 import { RevocationEvents, type RevocationContext } from './revocation-events.js'
+import type { MarkerEntry } from './revocation-log.js'
 import type { Clock, RevocationStore, UserMarker } from './store.js'
 import { tokenIdOf } from './token-id.js'
 import { emailKey, emailReader } from './email-key.js'
@@ -140,43 +141,29 @@ export function createRevocationService (options: RevocationServiceOptions) {
   }
 
   /**
-   * Revokes every token of a user (its user key) issued up to now, fail safe on both edges: tokens of this very
+   * Revokes every token of a user (its user key), a session (its session key, see
+   * VerifiedToken.sid) or an email issued up to now, fail safe on both edges: tokens of this very
    * second, and tokens from an issuer whose clock runs ahead by up to the tolerance (their iat is
-   * accepted up to now + tolerance). The marker lives until the last token it covers has expired.
+   * accepted up to now + tolerance). The revocation lives until the last token it covers has expired.
    */
-  async function revokeUser (userKey: string, context?: RevocationContext): Promise<{ revokedBefore: number }> {
+  async function revokeIssuedUpToNow (kind: MarkerEntry['kind'], key: string, context?: RevocationContext): Promise<{ revokedBefore: number }> {
     const revokedBefore = Math.floor(clock()) + options.clockToleranceSeconds
     // One second more: an iat is floored into its second, its exp is not.
     const expiresAt = revokedBefore + 1 + options.maxTokenTtlSeconds + options.clockToleranceSeconds
-    await stored(store.revokeUser(userKey, revokedBefore, expiresAt))
-    await events.emit({ revocation: { kind: 'user', id: userKey, revokedBefore, expiresAt }, origin: 'local', ...(context !== undefined && { context }) })
+    await stored(storeRevocation[kind](key, revokedBefore, expiresAt))
+    await events.emit({ revocation: { kind, id: key, revokedBefore, expiresAt }, origin: 'local', ...(context !== undefined && { context }) })
     return { revokedBefore }
+  }
+  const storeRevocation: Record<MarkerEntry['kind'], (key: string, revokedBefore: number, expiresAt: number) => Promise<void>> = {
+    user: async (key, revokedBefore, expiresAt) => { await store.revokeUser(key, revokedBefore, expiresAt) },
+    session: async (key, revokedBefore, expiresAt) => { await store.revokeSession(key, revokedBefore, expiresAt) },
+    email: async (key, revokedBefore, expiresAt) => { await store.revokeEmail(key, revokedBefore, expiresAt) }
   }
 
-  /**
-   * Revokes every token of a session (its session key, see VerifiedToken.sid) issued up to now,
-   * fail safe on both edges as a revoke-all; kept as long as a token it covers may live.
-   */
-  async function revokeSession (sessionKey: string, context?: RevocationContext): Promise<{ revokedBefore: number }> {
-    const revokedBefore = Math.floor(clock()) + options.clockToleranceSeconds
-    const expiresAt = revokedBefore + 1 + options.maxTokenTtlSeconds + options.clockToleranceSeconds
-    await stored(store.revokeSession(sessionKey, revokedBefore, expiresAt))
-    await events.emit({ revocation: { kind: 'session', id: sessionKey, revokedBefore, expiresAt }, origin: 'local', ...(context !== undefined && { context }) })
-    return { revokedBefore }
-  }
-
-  /**
-   * Revokes every token carrying `email` (in the claim SSF_EMAIL_CLAIM names, compared lower-cased)
-   * issued up to now, fail safe on both edges as a revoke-all; kept as long as a token it covers may live.
-   */
-  async function revokeEmail (email: string, context?: RevocationContext): Promise<{ revokedBefore: number }> {
-    const key = emailKey(email)
-    const revokedBefore = Math.floor(clock()) + options.clockToleranceSeconds
-    const expiresAt = revokedBefore + 1 + options.maxTokenTtlSeconds + options.clockToleranceSeconds
-    await stored(store.revokeEmail(key, revokedBefore, expiresAt))
-    await events.emit({ revocation: { kind: 'email', id: key, revokedBefore, expiresAt }, origin: 'local', ...(context !== undefined && { context }) })
-    return { revokedBefore }
-  }
+  const revokeUser = async (userKey: string, context?: RevocationContext) => await revokeIssuedUpToNow('user', userKey, context)
+  const revokeSession = async (sessionKey: string, context?: RevocationContext) => await revokeIssuedUpToNow('session', sessionKey, context)
+  /** `email` as the claim SSF_EMAIL_CLAIM names holds it, compared lower-cased. */
+  const revokeEmail = async (email: string, context?: RevocationContext) => await revokeIssuedUpToNow('email', emailKey(email), context)
 
   async function isRevoked (token: VerifiedToken): Promise<boolean> {
     return await store.isRevoked(token)
