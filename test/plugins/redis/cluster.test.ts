@@ -126,8 +126,13 @@ t.test('shard failovers (CLUSTER FAILOVER, then SIGKILL of a primary) lose nothi
   // Until the killed node has rejoined as a replica in sync, a revocation may still meet a shard
   // settling (503 with Retry-After, the safe side); a client retrying then gets its 200.
   await cluster.settled()
-  const after = signToken({ sub: 'cluster-after' })
-  const revokeAfter = async (): Promise<number> => (await strict.inject({ method: 'POST', url: `${PREFIX}/revoke`, headers: bearer(after) })).statusCode
+  // A new token per attempt: a 503 answered while the shard settled may still have landed (never
+  // acknowledged, the safe side), and the same token would then be refused as revoked (401).
+  let after = ''
+  const revokeAfter = async (): Promise<number> => {
+    after = signToken({ sub: 'cluster-after' })
+    return (await strict.inject({ method: 'POST', url: `${PREFIX}/revoke`, headers: bearer(after) })).statusCode
+  }
   t.equal(await eventually(revokeAfter, (code) => code !== 503, { attempts: 150, intervalMs: 200 }), 200, 'revocations answer 200 again once the cluster settled')
   t.equal(await eventually(async () => await call(mirror, after), (code) => code === 401, { attempts: 100, intervalMs: 100 }), 401, 'the mirror follows the log on its new primary')
   t.equal(await eventually(async () => await call(mirror, signToken({ sub: 'valid' })), (code) => code === 200), 200)
