@@ -1,5 +1,5 @@
 import { Agent, Dispatcher } from 'undici'
-import { withConnectionWaitLimit, type LegacyHandler } from './connection-wait.js'
+import { ConnectionWaitLimit, type LegacyHandler } from './connection-wait.js'
 
 /** What became of one attempt on one target, for `gateway_upstream_requests_total`. */
 export type TargetOutcome = 'answered' | 'refused' | 'timeout' | 'failed' | 'no-target'
@@ -39,7 +39,7 @@ export class TargetBalancer extends Dispatcher {
   readonly #hosts: readonly string[]
   readonly #downUntil: number[]
   readonly #cooldownMs: number
-  readonly #connectionWaitMs: number
+  readonly #connectionWait: ConnectionWaitLimit
   readonly #onOutcome: TargetBalancerOptions['onOutcome']
   readonly #now: () => number
   #next = 0
@@ -51,7 +51,7 @@ export class TargetBalancer extends Dispatcher {
     this.#hosts = targets.map((target) => new URL(target).host)
     this.#downUntil = targets.map(() => 0)
     this.#cooldownMs = cooldownMs
-    this.#connectionWaitMs = connectionWaitMs
+    this.#connectionWait = new ConnectionWaitLimit(connectionWaitMs)
     this.#onOutcome = onOutcome
     this.#now = now
   }
@@ -83,7 +83,7 @@ export class TargetBalancer extends Dispatcher {
     })
     // The Host the proxy set names the first target; each target is sent its own (reply-from's headers are a plain object).
     const headers = { ...(options.headers as Record<string, string>), host: this.#hosts[index] as string }
-    return this.#agent.dispatch({ ...options, origin: target, headers }, withConnectionWaitLimit(attempt, this.#connectionWaitMs))
+    return this.#agent.dispatch({ ...options, origin: target, headers }, this.#connectionWait.wrap(attempt))
   }
 
   /** The next target that is up, round-robin; -1 when all are cooling down. `peek` leaves the turn unchanged. */
