@@ -91,12 +91,13 @@ if (baseline !== undefined) {
     const old = await import(`${baseline}/plugins/proxy/upstream-pool.ts`) as { upstreamPool: typeof upstreamPool }
     const oldBalancerModule = await import(`${baseline}/plugins/proxy/target-balancer.ts`) as { TargetBalancer: new (options: unknown) => Dispatcher }
     const oldWait = await import(`${baseline}/plugins/proxy/connection-wait.ts`) as { connectionWaitLimit?: (waitMs: number) => unknown }
-    const balancerOptions = { targets: [origin], cooldownMs: 10_000, agentOptions: connectionSettings(settings), onOutcome: () => {} }
+    // The balancer before took the wait limit as a compose() interceptor, now as connectionWaitMs.
+    const balancerOptions = { targets: [origin], cooldownMs: 10_000, agentOptions: connectionSettings(settings), connectionWaitMs: 30_000, onOutcome: () => {} }
     const targets: Array<[string, Dispatcher]> = [
       ['upstream pool, before', old.upstreamPool(origin, settings)],
       ['upstream pool, now', upstreamPool(origin, settings)],
       ['balancer (one target), before', new oldBalancerModule.TargetBalancer({ ...balancerOptions, interceptors: [oldWait.connectionWaitLimit?.(30_000)] })],
-      ['balancer (one target), now', new TargetBalancer({ ...balancerOptions, connectionWaitMs: 30_000 })]
+      ['balancer (one target), now', new TargetBalancer(balancerOptions)]
     ]
     const rounds = new Map<string, number[]>(targets.map(([name]) => [name, []]))
     for (const [, dispatcher] of targets) await cpuPerRequest(dispatcher, origin)
