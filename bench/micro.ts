@@ -1,4 +1,8 @@
 import { createRequire } from 'node:module'
+import type { Dispatcher } from 'undici'
+import { freePort, startProcess, stopAll, tsNode } from './lib/processes.js'
+import { TargetBalancer } from '../plugins/proxy/target-balancer.js'
+import { connectionSettings, upstreamPool } from '../plugins/proxy/upstream-pool.js'
 import { forwardedHeaders } from '../plugins/proxy/forwarded-headers.js'
 import { withoutHopByHopHeaders } from '../plugins/proxy/response-headers.js'
 import { ownPathMatcher } from '../plugins/proxy/own-paths.js'
@@ -7,7 +11,9 @@ import { HEALTH_PATHS } from '../routes/health/index.js'
 import { REVOCATION_PATHS } from '../routes/revocation/index.js'
 
 // `npx tsx bench/micro.ts [baseline checkout]`: the per-request functions changed for issue #13,
-// each timed alone against its version in another checkout (µs per call, best of 5 runs of 200,000).
+// each timed alone against its version in another checkout (µs per call, best of 5 runs of 200,000);
+// then the upstream pool and the balancer, this checkout's and the other's, each sending requests
+// as reply-from does to a loopback upstream in its own process (CPU µs of this process per request).
 const baseline = process.argv[2]
 const require = createRequire(import.meta.url)
 const { hashToken } = require('fast-jwt/src/utils.js') as { hashToken: (token: string) => string }
@@ -58,4 +64,57 @@ if (baseline !== undefined) {
   timed('request header rewrite, before', () => oldRewrite(request, requestHeaders()))
   const oldResponse = await import(`${baseline}/plugins/proxy/response-headers.ts`) as { withoutHopByHopHeaders: typeof withoutHopByHopHeaders }
   timed('response header rewrite, before', () => oldResponse.withoutHopByHopHeaders(responseHeaders()))
+}
+
+/** CPU µs of this process per request, `REQUESTS` requests sent as reply-from sends them, 50 at a time. */
+const REQUESTS = 20_000
+async function cpuPerRequest (dispatcher: Dispatcher, origin: string): Promise<number> {
+  let left = REQUESTS
+  const start = process.cpuUsage()
+  await Promise.all(Array.from({ length: 50 }, async () => {
+    while (left-- > 0) {
+      const { body } = await dispatcher.request({ origin, path: '/api/orders', method: 'GET', headers: { host: 'localhost', 'user-agent': 'wrk', accept: '*/*', 'x-user-id': 'user-123' }, headersTimeout: 30_000, bodyTimeout: 30_000 })
+      await body.arrayBuffer()
+    }
+  }))
+  const { user, system } = process.cpuUsage(start)
+  return (user + system) / REQUESTS
+}
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
+if (baseline !== undefined) {
+  try {
+    const port = await freePort()
+    await startProcess('upstream', ...tsNode('bench/targets/upstream.ts'), { PORT: String(port) }, { text: 'ready' })
+    const origin = `http://127.0.0.1:${port}`
+    const settings = { connections: 128, pipelining: 1, timeoutMs: 30_000 }
+    const old = await import(`${baseline}/plugins/proxy/upstream-pool.ts`) as { upstreamPool: typeof upstreamPool }
+    const oldBalancerModule = await import(`${baseline}/plugins/proxy/target-balancer.ts`) as { TargetBalancer: new (options: unknown) => Dispatcher }
+    const oldWait = await import(`${baseline}/plugins/proxy/connection-wait.ts`) as { connectionWaitLimit?: (waitMs: number) => unknown }
+    // The balancer before took the wait limit as a compose() interceptor, now as connectionWaitMs.
+    const balancerOptions = { targets: [origin], cooldownMs: 10_000, agentOptions: connectionSettings(settings), connectionWaitMs: 30_000, onOutcome: () => {} }
+    const targets: Array<[string, Dispatcher]> = [
+      ['upstream pool, before', old.upstreamPool(origin, settings)],
+      ['upstream pool, now', upstreamPool(origin, settings)],
+      ['balancer (one target), before', new oldBalancerModule.TargetBalancer({ ...balancerOptions, interceptors: [oldWait.connectionWaitLimit?.(30_000)] })],
+      ['balancer (one target), now', new TargetBalancer(balancerOptions)]
+    ]
+    const rounds = new Map<string, number[]>(targets.map(([name]) => [name, []]))
+    for (const [, dispatcher] of targets) await cpuPerRequest(dispatcher, origin)
+    for (let round = 0; round < 7; round++) {
+      // A rotating order, so that no target always runs right after the same other one.
+      for (let i = 0; i < targets.length; i++) {
+        const [name, dispatcher] = targets[(i + round) % targets.length] as [string, Dispatcher]
+        rounds.get(name)?.push(await cpuPerRequest(dispatcher, origin))
+      }
+    }
+    for (const [name, values] of rounds) process.stdout.write(`${name}: median ${median(values).toFixed(1)} µs per request (rounds: ${values.map((v) => v.toFixed(1)).join(' / ')})\n`)
+    for (const kind of ['upstream pool', 'balancer (one target)']) {
+      const ratio = median(rounds.get(`${kind}, now`) ?? []) / median(rounds.get(`${kind}, before`) ?? [])
+      process.stdout.write(`${kind}: now / before = ${ratio.toFixed(3)}\n`)
+    }
+    await Promise.all(targets.map(async ([, dispatcher]) => { await dispatcher.close() }))
+  } finally {
+    await stopAll()
+  }
 }

@@ -9,7 +9,6 @@ import { notForPreflights } from './cors/preflight.js'
 import { withoutUpstreamCors } from './cors/upstream-cors-headers.js'
 import { accessRules } from './proxy/access-rules.js'
 import { claimHeadersRewrite } from './proxy/claim-headers.js'
-import { connectionWaitLimit } from './proxy/connection-wait.js'
 import { forwardedHeaders } from './proxy/forwarded-headers.js'
 import { ownPathMatcher } from './proxy/own-paths.js'
 import { withoutHopByHopHeaders } from './proxy/response-headers.js'
@@ -111,7 +110,7 @@ export default fp<ProxyPluginOptions>(async function proxyPlugin (fastify, { own
       targets,
       cooldownMs: upstreamCooldownMs,
       agentOptions: connectionSettings(pool),
-      interceptors: [connectionWaitLimit(pool.timeoutMs)],
+      connectionWaitMs: pool.timeoutMs,
       onOutcome: (target, outcome) => {
         targetRequests.labels(upstream, target ?? 'none', outcome).inc()
         if (outcome === 'refused' || outcome === 'timeout') fastify.log.warn({ upstream, target, outcome }, 'upstream target left out for its cool-down')

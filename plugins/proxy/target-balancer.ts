@@ -1,4 +1,5 @@
-import { Agent, DecoratorHandler, Dispatcher } from 'undici'
+import { Agent, Dispatcher } from 'undici'
+import { ConnectionWaitLimit, type LegacyHandler } from './connection-wait.js'
 
 /** What became of one attempt on one target, for `gateway_upstream_requests_total`. */
 export type TargetOutcome = 'answered' | 'refused' | 'timeout' | 'failed' | 'no-target'
@@ -10,8 +11,8 @@ export interface TargetBalancerOptions {
   cooldownMs: number
   /** Connection settings for every target (timeouts, pool size, TLS). */
   agentOptions: Agent.Options
-  /** Wraps each attempt's dispatch (the bounded wait for a free connection). @default none */
-  interceptors?: Dispatcher.DispatcherComposeInterceptor[]
+  /** How long each attempt may wait for a free connection to its target (see connection-wait.ts). */
+  connectionWaitMs: number
   /** Called once per attempt; `target` is null when no target was up. */
   onOutcome: (target: string | null, outcome: TargetOutcome) => void
   /** @default Date.now */
@@ -38,34 +39,36 @@ export class TargetBalancer extends Dispatcher {
   readonly #hosts: readonly string[]
   readonly #downUntil: number[]
   readonly #cooldownMs: number
+  readonly #connectionWait: ConnectionWaitLimit
   readonly #onOutcome: TargetBalancerOptions['onOutcome']
   readonly #now: () => number
   #next = 0
 
-  constructor ({ targets, cooldownMs, agentOptions, interceptors = [], onOutcome, now = Date.now }: TargetBalancerOptions) {
+  constructor ({ targets, cooldownMs, agentOptions, connectionWaitMs, onOutcome, now = Date.now }: TargetBalancerOptions) {
     super()
-    this.#agent = new Agent(agentOptions).compose(interceptors)
+    this.#agent = new Agent(agentOptions)
     this.#targets = targets
     this.#hosts = targets.map((target) => new URL(target).host)
     this.#downUntil = targets.map(() => 0)
     this.#cooldownMs = cooldownMs
+    this.#connectionWait = new ConnectionWaitLimit(connectionWaitMs)
     this.#onOutcome = onOutcome
     this.#now = now
   }
 
+  /** `handler` is the one undici's `request()` (reply-from's) hands in, of the older callback API. */
   override dispatch (options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
-    return this.#send(options, handler, true)
+    return this.#send(options, handler as LegacyHandler, true)
   }
 
   override async close (): Promise<void> { await this.#agent.close() }
   override async destroy (): Promise<void> { await this.#agent.destroy() }
 
-  #send (options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler, mayRetry: boolean): boolean {
+  #send (options: Dispatcher.DispatchOptions, handler: LegacyHandler, mayRetry: boolean): boolean {
     const index = this.#pick()
     if (index < 0) {
       this.#onOutcome(null, 'no-target')
-      // The handler undici's request() gives us speaks the older callback names.
-      handler.onError?.(new NoTargetUpError())
+      handler.onError(new NoTargetUpError())
       return true
     }
     const target = this.#targets[index] as string
@@ -80,7 +83,7 @@ export class TargetBalancer extends Dispatcher {
     })
     // The Host the proxy set names the first target; each target is sent its own (reply-from's headers are a plain object).
     const headers = { ...(options.headers as Record<string, string>), host: this.#hosts[index] as string }
-    return this.#agent.dispatch({ ...options, origin: target, headers }, attempt)
+    return this.#agent.dispatch({ ...options, origin: target, headers }, this.#connectionWait.wrap(attempt))
   }
 
   /** The next target that is up, round-robin; -1 when all are cooling down. `peek` leaves the turn unchanged. */
@@ -105,37 +108,44 @@ function outcomeOf (error: Error | null): TargetOutcome {
   return code !== undefined && TIMEOUT_CODES.has(code) ? 'timeout' : 'failed'
 }
 
-interface DecoratedHandler {
-  onResponseStart (controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void
-  onResponseError (controller: Dispatcher.DispatchController, error: Error): void
-}
-/** undici's DecoratorHandler forwards every event to the handler it wraps; its types omit the methods. */
-const Decorator = DecoratorHandler as unknown as new (handler: Dispatcher.DispatchHandler) => DecoratedHandler
-
 /**
  * Passes one attempt's events to the request's handler, telling `settled` how it went: null once
  * the target answered, the error when it failed before answering. When `settled` returns true
- * the request went to another target and this attempt's error is not passed on.
+ * the request went to another target and this attempt's error is not passed on. It speaks the
+ * older callback API, as the handler it wraps does, so that undici converts nothing.
  */
-class TargetAttempt extends Decorator {
+class TargetAttempt implements LegacyHandler {
   #answered = false
+  readonly #handler: LegacyHandler
   readonly #settled: (error: Error | null) => boolean
 
-  constructor (handler: Dispatcher.DispatchHandler, settled: (error: Error | null) => boolean) {
-    super(handler)
+  constructor (handler: LegacyHandler, settled: (error: Error | null) => boolean) {
+    this.#handler = handler
     this.#settled = settled
   }
 
-  override onResponseStart (controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>, statusMessage?: string): void {
+  onConnect (abort: (error?: Error) => void, context?: unknown): void {
+    this.#handler.onConnect(abort, context)
+  }
+
+  onHeaders (statusCode: number, headers: Buffer[], resume: () => void, statusText: string): boolean {
     if (!this.#answered) {
       this.#answered = true
       this.#settled(null)
     }
-    super.onResponseStart(controller, statusCode, headers, statusMessage)
+    return this.#handler.onHeaders(statusCode, headers, resume, statusText)
   }
 
-  override onResponseError (controller: Dispatcher.DispatchController, error: Error): void {
+  onData (chunk: Buffer): boolean {
+    return this.#handler.onData(chunk)
+  }
+
+  onComplete (trailers: string[] | null): void {
+    this.#handler.onComplete(trailers)
+  }
+
+  onError (error: Error): void {
     if (!this.#answered && this.#settled(error)) return
-    super.onResponseError(controller, error)
+    this.#handler.onError(error)
   }
 }

@@ -1,5 +1,5 @@
-import { Pool, type Agent, type Dispatcher } from 'undici'
-import { connectionWaitLimit } from './connection-wait.js'
+import type { Agent, Dispatcher } from 'undici'
+import { ConnectionWaitLimitedPool } from './connection-wait.js'
 
 export interface UpstreamPoolOptions {
   /** At most this many connections to each upstream origin (UPSTREAM_CONNECTIONS). */
@@ -26,5 +26,5 @@ export function connectionSettings ({ connections, pipelining, timeoutMs }: Upst
 
 /** The connections to one upstream, each request's wait for one bounded. */
 export function upstreamPool (origin: string, options: UpstreamPoolOptions): Dispatcher {
-  return new Pool(origin, connectionSettings(options)).compose(connectionWaitLimit(options.timeoutMs))
+  return new ConnectionWaitLimitedPool(origin, connectionSettings(options), options.timeoutMs)
 }

@@ -5,13 +5,14 @@ import { TargetBalancer, type TargetOutcome } from '../../../plugins/proxy/targe
 import { startReplica, type Replica } from '../../helpers/replica.js'
 
 /** A balancer over `targets` whose clock the test moves, recording every outcome. */
-function balancerOver (t: { teardown: (fn: () => Promise<void>) => void }, targets: string[], agentOptions = {}) {
+function balancerOver (t: { teardown: (fn: () => Promise<void>) => void }, targets: string[], agentOptions = {}, connectionWaitMs = 10_000) {
   const clock = { now: 1_000_000 }
   const outcomes: Array<[string | null, TargetOutcome]> = []
   const balancer = new TargetBalancer({
     targets,
     cooldownMs: 10_000,
     agentOptions,
+    connectionWaitMs,
     now: () => clock.now,
     onOutcome: (target, outcome) => { outcomes.push([target, outcome]) }
   })
@@ -88,6 +89,32 @@ t.test('a target that drops the connection after the request was sent fails that
   t.same(outcomes, [[droppingUrl, 'failed']])
   t.equal(await get(), 'b')
   await t.rejects(get(), 'its turn comes again')
+})
+
+t.test('an attempt that waits past connectionWaitMs for a busy target fails at once, is never sent, and the target stays in', async (t) => {
+  let received = 0
+  // /hold answers headers and never ends: it keeps the only connection busy.
+  const holding = createServer((req, res) => {
+    received++
+    res.writeHead(200)
+    if (req.url === '/hold') res.write('.')
+    else res.end(JSON.stringify({ replica: 'holding' }))
+  })
+  holding.listen(0, '127.0.0.1')
+  await new Promise((resolve) => holding.once('listening', resolve))
+  t.teardown(async () => { holding.closeAllConnections(); await new Promise((resolve) => holding.close(resolve)) })
+  const holdingUrl = `http://127.0.0.1:${(holding.address() as AddressInfo).port}`
+  const [b] = await replicas(t, ['b']) as [Replica]
+  const { balancer, outcomes, get } = balancerOver(t, [holdingUrl, b.url], { connections: 1 }, 300)
+  const holder = await balancer.request({ origin: holdingUrl, path: '/hold', method: 'GET', headers: { host: 'first' } })
+  t.equal(await get(), 'b')
+  const waiting = get()
+  t.equal(await get(), 'b', 'the other target answers while the request for the busy one waits')
+  await t.rejects(waiting, { name: 'ConnectionWaitError', message: /within 300 ms/ })
+  t.same(outcomes, [[holdingUrl, 'answered'], [b.url, 'answered'], [b.url, 'answered'], [holdingUrl, 'failed']])
+  holder.body.destroy()
+  t.equal(await get(), 'holding', 'the busy target was not left out')
+  t.equal(received, 2, 'it saw the held request and the last one, never the one that waited too long')
 })
 
 t.test('close() closes the connections', async (t) => {
