@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs'
+import { machineBusyMillis, processCpuMillis } from './lib/cpu-meter.js'
 import { formatHighAvailability, measureHighAvailability } from './lib/high-availability.js'
 import { liveConnectionsReport } from './live.js'
 import { loadGenerator, type Load, type LoadResult } from './lib/load.js'
@@ -6,7 +7,7 @@ import { measurePropagation } from './lib/propagation.js'
 import { freePort, runToEnd, startProcess, stopAll, tsNode } from './lib/processes.js'
 import { startNginx } from './lib/nginx.js'
 import { percentile } from './lib/stats.js'
-import { machineLine, throughputTable, type TargetFigures } from './lib/throughput-report.js'
+import { machineLine, saturationTable, throughputTable, type SaturatedCpu, type TargetFigures } from './lib/throughput-report.js'
 import { BENCH_SCOPE, MIX_TOKENS, MIX_USERS, REVOCATIONS, tokenMix } from './lib/token-mix.js'
 
 // `npm run bench`: everything on loopback, each target in a process of its own, loaded side by
@@ -27,21 +28,19 @@ const CONNECTIONS = 50
 const WARM_UP_SECONDS = 2
 const PROPAGATION_SAMPLES = Number(process.env.BENCH_PROPAGATION_SAMPLES ?? 200)
 const SECRET = 'bench-secret-that-is-long-enough-for-hs256'
-/** Linux reports process CPU time in clock ticks of 1/100 s. */
-const CLOCK_TICKS = 100
 
 interface Target { name: string, url: string, load: Load, pid?: number }
 
 async function main (): Promise<void> {
   const redisPort = await freePort()
-  await startProcess('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, { text: 'Ready to accept' })
+  const redis = await startProcess('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, { text: 'Ready to accept' })
   const redisUrl = `redis://127.0.0.1:${redisPort}`
   const tokens = await tokenMix(redisUrl, SECRET, PROPAGATION_SAMPLES)
   const hs256 = loadGenerator(tokens.hs256, CONNECTIONS)
   const rs256 = loadGenerator(tokens.rs256, CONNECTIONS)
 
   const upstreamPort = await freePort()
-  await startProcess('upstream', ...tsNode('bench/targets/upstream.ts'), { PORT: String(upstreamPort) }, { text: 'ready' })
+  const upstreamProcess = await startProcess('upstream', ...tsNode('bench/targets/upstream.ts'), { PORT: String(upstreamPort) }, { text: 'ready' })
   const upstream = `http://127.0.0.1:${upstreamPort}`
 
   // The gateway as shipped: `npm start`'s Node flags, and the other features switched on
@@ -86,21 +85,35 @@ async function main (): Promise<void> {
 
   const runs = new Map<string, LoadResult[]>(targets.map((target) => [target.name, []]))
   const cpu = new Map<string, number[]>()
+  const saturated = new Map<string, SaturatedCpu[]>(targets.map((target) => [target.name, []]))
+  // Where the two cores go at saturation: the target, the upstream, Redis, and the whole machine.
+  const meters = (target: Target): number[] => [
+    target.pid === undefined ? Number.NaN : processCpuMillis(target.pid),
+    processCpuMillis(upstreamProcess.pid as number),
+    processCpuMillis(redis.pid as number),
+    machineBusyMillis()
+  ]
   for (const target of targets) await target.load(target.url, WARM_UP_SECONDS) // JIT warm-up, not counted
   for (let round = 0; round < ROUNDS; round++) {
     // Interleaved, each round in a rotated order, so drift on a shared machine hits all alike.
     const order = targets.map((_, i) => targets[(i + round) % targets.length] as Target)
-    for (const target of order) runs.get(target.name)?.push(await target.load(target.url, SECONDS))
+    for (const target of order) {
+      const before = meters(target)
+      const result = await target.load(target.url, SECONDS)
+      const [own = 0, upstreamCpu = 0, redisCpu = 0, machine = 0] = meters(target).map((after, i) => (after - (before[i] as number)) * 1000 / result.requests)
+      runs.get(target.name)?.push(result)
+      saturated.get(target.name)?.push({ target: own, upstream: upstreamCpu, redis: redisCpu, machine })
+    }
     // Throughput on two shared cores also measures the other processes' share; CPU time per
     // request at a fixed rate is the steadier comparison (nginx runs in workers: left out).
     for (const target of order.filter((t) => t.pid !== undefined)) {
-      const before = cpuMillis(target.pid as number)
+      const before = processCpuMillis(target.pid as number)
       const paced = await target.load(target.url, SECONDS, RATE)
-      cpu.set(target.name, [...(cpu.get(target.name) ?? []), (cpuMillis(target.pid as number) - before) * 1000 / paced.requests])
+      cpu.set(target.name, [...(cpu.get(target.name) ?? []), (processCpuMillis(target.pid as number) - before) * 1000 / paced.requests])
     }
     process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`)
   }
-  const figures: TargetFigures[] = targets.map(({ name }) => ({ name, runs: runs.get(name) ?? [], ...(cpu.has(name) && { cpuMicros: cpu.get(name) }) }))
+  const figures: TargetFigures[] = targets.map(({ name }) => ({ name, runs: runs.get(name) ?? [], saturated: saturated.get(name) ?? [], ...(cpu.has(name) && { cpuMicros: cpu.get(name) }) }))
 
   const report = [
     `Run ${new Date().toISOString()} on ${machineLine()}; load: ${hs256.name}, ${CONNECTIONS} connections`,
@@ -108,6 +121,10 @@ async function main (): Promise<void> {
     `${MIX_TOKENS} tokens of ${MIX_USERS} users (HS256, or RS256 from a loopback JWKS), 1 in 100 revoked; ${REVOCATIONS} revocations in Redis; gateway flags: node ${shippedFlags.join(' ')}`,
     '',
     throughputTable(figures, RATE),
+    '',
+    'Where the two cores went at saturation (the req/s runs above): CPU µs per request, medians over the rounds. The whole machine counts every process and the kernel\'s work for them (wrk and loopback networking included); its inverse bounds the throughput.',
+    '',
+    saturationTable(figures),
     ''
   ]
   await tokens.close()
@@ -159,12 +176,6 @@ async function waitForMirrors (targets: Target[]): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 100))
     }
   }
-}
-
-/** CPU time a process has used so far (user + system), in milliseconds, from /proc. */
-function cpuMillis (pid: number): number {
-  const fields = (readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1] ?? '').split(' ')
-  return (Number(fields[11]) + Number(fields[12])) * 1000 / CLOCK_TICKS
 }
 
 function resultOf (output: string): Record<string, number> {

@@ -2,9 +2,14 @@ import { cpus, totalmem } from 'node:os'
 import type { LoadResult } from './load.js'
 import { median } from './stats.js'
 
+/** CPU µs per request during one saturated run, by process, and of the whole machine. */
+export interface SaturatedCpu { target: number, upstream: number, redis: number, machine: number }
+
 export interface TargetFigures {
   name: string
   runs: LoadResult[]
+  /** One per round; the target's figure is NaN when it runs in processes of its own (nginx). */
+  saturated: SaturatedCpu[]
   /** CPU µs of the target's process per request at the fixed rate, one per round; undefined when not measured (nginx). */
   cpuMicros?: number[]
 }
@@ -26,6 +31,22 @@ export function throughputTable (figures: TargetFigures[], rate: number): string
   return [
     `| target | req/s (median) | vs (1) | p50 ms | p99 ms (vs (1)) | req/s per round | status >= 400 per run (median) | CPU µs per request at ${rate} req/s: median (vs (1); per round) |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows
+  ].join('\n')
+}
+
+/** What each target's requests cost the machine at saturation, and how much of it was the target itself. */
+export function saturationTable (figures: TargetFigures[]): string {
+  const bareMachine = median((figures[0] as TargetFigures).saturated.map((s) => s.machine))
+  const rows = figures.map(({ name, saturated }) => {
+    const of = (pick: (s: SaturatedCpu) => number): number => median(saturated.map(pick))
+    const own = of((s) => s.target)
+    const rest = of((s) => s.machine - s.target - s.upstream - s.redis)
+    return `| ${name} | ${Number.isNaN(own) ? 'n/a' : round(own)} | ${round(of((s) => s.upstream))} | ${round(of((s) => s.redis))} | ${Number.isNaN(rest) ? 'n/a' : round(rest)} | ${round(of((s) => s.machine))} (${round(of((s) => s.machine) / bareMachine, 2)}x) |`
+  })
+  return [
+    '| target | target process | upstream | Redis | the rest (wrk, kernel, others) | whole machine (vs (1)) |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...rows
   ].join('\n')
 }

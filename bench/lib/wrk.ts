@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { LoadResult } from './load.js'
@@ -40,9 +40,10 @@ export function hasWrk (): boolean {
   }
 }
 
-/** The Lua script and the token file, written once per run. */
+/** The Lua script and the token file, written once per run and removed when the run ends. */
 export function wrkFiles (tokens: string[]): { script: string, tokensFile: string } {
   const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'))
+  process.once('exit', () => { rmSync(dir, { recursive: true, force: true }) })
   const script = join(dir, 'tokens.lua')
   const tokensFile = join(dir, 'tokens.txt')
   writeFileSync(script, SCRIPT)
