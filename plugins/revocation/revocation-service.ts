@@ -59,6 +59,8 @@ export function createRevocationService (options: RevocationServiceOptions) {
     ensureNotRevoked: check.ensureNotRevoked,
     revokeToken: async (token: VerifiedToken, context?: RevocationContext): Promise<void> => { await revokeTokenId(token.id, token.exp, context) },
     revokeTokenId,
+    /** Revokes every token of the kind's key issued up to now (see revocation-writer.ts); the key as VerifiedToken holds it. */
+    revokeIssuedUpToNow,
     revokeUser: async (userKey: string, context?: RevocationContext) => await revokeIssuedUpToNow('user', userKey, context),
     revokeSession: async (sessionKey: string, context?: RevocationContext) => await revokeIssuedUpToNow('session', sessionKey, context),
     /** `email` as the claim SSF_EMAIL_CLAIM names holds it, compared lower-cased. */

@@ -21,9 +21,7 @@ export function providerRevoker (fastify: FastifyInstance, source: RevocationSou
       requestId: request.id,
       ...(event !== undefined && { event })
     }
-    if (kind === 'session') await fastify.revocation.revokeSession(key, context)
-    else if (kind === 'email') await fastify.revocation.revokeEmail(key, context)
-    else await fastify.revocation.revokeUser(key, context)
+    await fastify.revocation.revokeIssuedUpToNow(kind, key, context)
     fastify.metrics.revocations.inc({ kind, source })
   }
 }
