@@ -33,7 +33,7 @@ export default async function adminRevokeSession (fastify: FastifyInstance, { gu
     assertAdmin(request)
     const { sid } = request.params
     const sessionKey = fastify.revocation.userKeyFor(sid, request.query.issuer)
-    const context = revocationContext(request, isAdmin, 'revoke-session', { session: sessionKey }, request.body?.reason)
-    return await revokeIssued(fastify, request, { kind: 'session', key: sessionKey, named: sid, context, source: 'admin' })
+    const context = revocationContext(request, isAdmin, 'revoke-session', { session: sessionKey }, request.body?.reason, 'admin')
+    return await revokeIssued(fastify, request, { kind: 'session', key: sessionKey, named: sid, context })
   })
 }

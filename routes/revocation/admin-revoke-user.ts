@@ -48,7 +48,7 @@ export default async function adminRevokeUser (fastify: FastifyInstance, { guard
     assertAdmin(request)
     const { userId } = request.params
     const userKey = fastify.revocation.userKeyFor(userId, request.query.issuer)
-    const context = revocationContext(request, isAdmin, 'revoke-user', { user: userKey }, request.body?.reason)
-    return await revokeIssued(fastify, request, { kind: 'user', key: userKey, named: userId, context, source: 'admin' })
+    const context = revocationContext(request, isAdmin, 'revoke-user', { user: userKey }, request.body?.reason, 'admin')
+    return await revokeIssued(fastify, request, { kind: 'user', key: userKey, named: userId, context })
   })
 }

@@ -19,7 +19,7 @@ export default async function revokeAll (fastify: FastifyInstance, { guarded, is
     }
   }, async function revokeAllOfCaller (request) {
     const caller = request.verifiedToken as VerifiedToken
-    const context = revocationContext(request, isAdmin, 'revoke-user', { user: caller.userKey }, request.body?.reason)
-    return await revokeIssued(fastify, request, { kind: 'user', key: caller.userKey, named: caller.sub, context, source: 'route' })
+    const context = revocationContext(request, isAdmin, 'revoke-user', { user: caller.userKey }, request.body?.reason, 'route')
+    return await revokeIssued(fastify, request, { kind: 'user', key: caller.userKey, named: caller.sub, context })
   })
 }

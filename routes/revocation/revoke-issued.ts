@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { RevocationSource } from '../../plugins/metrics.js'
 import type { RevocationContext, VerifiedToken } from '../../plugins/revocation.js'
 
 /**
@@ -36,16 +35,14 @@ export interface IssuedRevocation {
   /** The sub or sid as the caller named it, which the answer repeats. */
   named: string
   context: RevocationContext
-  source: RevocationSource
 }
 
 /**
  * Revokes every token of a user or session issued up to now and builds the answer its routes give:
- * one place for the contract, the metric and the log line.
+ * one place for the contract and the log line.
  */
-export async function revokeIssued (fastify: FastifyInstance, request: FastifyRequest, { kind, key, named, context, source }: IssuedRevocation) {
+export async function revokeIssued (fastify: FastifyInstance, request: FastifyRequest, { kind, key, named, context }: IssuedRevocation) {
   const { revokedBefore } = await fastify.revocation.revokeIssuedUpToNow(kind, key, context)
-  fastify.metrics.revocations.inc({ kind, source })
   const { message, id, logged } = ANSWERS[kind]
   request.log.info({ [kind]: key, revokedBefore, by: (request.verifiedToken as VerifiedToken).userKey }, logged)
   return { message, [id]: named, revoked_before: revokedBefore }

@@ -21,7 +21,7 @@ export default async function revokeSession (fastify: FastifyInstance, { guarded
   }, async function revokeSessionOfCaller (request) {
     const caller = request.verifiedToken as VerifiedToken
     if (caller.sid === undefined) throw new NoSessionError()
-    const context = revocationContext(request, isAdmin, 'revoke-session', { session: caller.sid, user: caller.userKey }, request.body?.reason)
-    return await revokeIssued(fastify, request, { kind: 'session', key: caller.sid, named: caller.payload.sid as string, context, source: 'route' })
+    const context = revocationContext(request, isAdmin, 'revoke-session', { session: caller.sid, user: caller.userKey }, request.body?.reason, 'route')
+    return await revokeIssued(fastify, request, { kind: 'session', key: caller.sid, named: caller.payload.sid as string, context })
   })
 }
