@@ -20,15 +20,12 @@ const OUTCOME_BY_CODE: Record<string, Outcome> = {
   GW_ERR_UPSTREAM_TIMEOUT: 'upstream-error'
 }
 
-/**
- * Which intake made a revocation: the caller's own routes, RFC 7009, OIDC back-channel logout,
- * a Shared Signals event, or an admin route.
- */
-export type RevocationSource = 'route' | 'oauth' | 'backchannel' | 'ssf' | 'admin'
-
 export interface GatewayMetrics {
   registry: Registry
-  /** `kind`: token, user, session or email; `source`: which intake made it, see RevocationSource. */
+  /**
+   * `kind`: token, user, session or email; `source`: which intake made it (see RevocationSource in
+   * revocation/revocation-events.ts). Counted from the revocation events, see routes/revocation/revocation-counts.ts.
+   */
   revocations: Counter<'kind' | 'source'>
   propagationLag: Histogram
 }

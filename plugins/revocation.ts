@@ -10,7 +10,7 @@ import { systemClock, type Clock, type RevocationStore } from './revocation/stor
 export type { VerifiedToken, RevocationStatus } from './revocation/revocation-service.js'
 export { listenersLoggingTo } from './revocation/revocation-service.js'
 export type { RevocationStore, Clock } from './revocation/store.js'
-export type { RevocationApplied, RevocationContext, RevocationListener } from './revocation/revocation-events.js'
+export type { RevocationApplied, RevocationContext, RevocationListener, RevocationSource } from './revocation/revocation-events.js'
 export { RevocationEvents } from './revocation/revocation-events.js'
 export { MemoryRevocationStore } from './revocation/memory-store.js'
 export { RedisRevocationStore } from './revocation/redis-store.js'

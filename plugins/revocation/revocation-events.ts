@@ -17,6 +17,12 @@ export interface RevocationApplied {
 }
 
 /**
+ * Which intake made a revocation: the caller's own routes, RFC 7009, OIDC back-channel logout,
+ * a Shared Signals event, or an admin route.
+ */
+export type RevocationSource = 'route' | 'oauth' | 'backchannel' | 'ssf' | 'admin'
+
+/**
  * What the route that revoked knows and the audit trail records. Every route that revokes passes
  * one to the revocation service, so it is audited without hooking into the route.
  */
@@ -25,6 +31,8 @@ export interface RevocationContext {
   action: string
   /** `user` is the user key (see user-key.ts); `jti` the token id it is revoked under; `email` lower-cased. */
   target: { jti?: string, user?: string, session?: string, email?: string }
+  /** The intake it came through: the `source` label of gateway_revocations_total. */
+  source: RevocationSource
   /** `sub` is the caller's user key; `ip` as Fastify reads it (TRUST_PROXY). */
   actor: { sub: string, ip: string, admin: boolean }
   reason?: string

@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify'
-import { NotAdminError, withBearerChallenge } from '../../plugins/errors.js'
-import type { VerifiedToken } from '../../plugins/revocation.js'
 import { errorResponses, GUARDED_ERRORS } from '../../plugins/error-handler/error-schema.js'
+import { adminOnly } from './admin-only.js'
 import { issuerQuery, MAX_USER_ID_LENGTH } from './admin-revoke-user.js'
 import type { RevocationRouteOptions } from './index.js'
 import { reasonOnlyBody, revocationContext } from './revocation-context.js'
-import { revokeSessionOf, sessionRevokedSchema } from './revoke-session-of.js'
+import { issuedRevokedSchema, revokeIssued } from './revoke-issued.js'
 
 interface AdminRevokeSession { Params: { sid: string }, Querystring: { issuer?: string }, Body: { reason?: string } | undefined }
 
@@ -14,9 +13,9 @@ interface AdminRevokeSession { Params: { sid: string }, Querystring: { issuer?: 
  * required). With several JWT_ISSUERs, `issuer` names whose sid it is (the first when absent).
  */
 export default async function adminRevokeSession (fastify: FastifyInstance, { guarded, isAdmin }: RevocationRouteOptions): Promise<void> {
+  const { bucket, assertAdmin } = adminOnly(isAdmin)
   fastify.post<AdminRevokeSession>('/admin/revoke-session/:sid', {
-    // A caller without the admin claim gets 403: that counts per IP, not against its user.
-    ...guarded('admin-revoke-session', (_request, caller) => isAdmin(caller.payload) ? `sub:${caller.userKey}` : null),
+    ...guarded('admin-revoke-session', bucket),
     schema: {
       tags: ['admin'],
       summary: 'Revoke every token of a session issued up to now (admin claim)',
@@ -28,16 +27,13 @@ export default async function adminRevokeSession (fastify: FastifyInstance, { gu
       },
       querystring: issuerQuery,
       body: reasonOnlyBody,
-      response: { 200: sessionRevokedSchema, ...errorResponses(...GUARDED_ERRORS, 403) }
+      response: { 200: issuedRevokedSchema('session'), ...errorResponses(...GUARDED_ERRORS, 403) }
     }
   }, async function revokeSessionAsAdmin (request) {
-    const caller = request.verifiedToken as VerifiedToken
-    if (!isAdmin(caller.payload)) {
-      throw withBearerChallenge(new NotAdminError(), 'insufficient_scope', 'the admin claim is required')
-    }
+    assertAdmin(request)
     const { sid } = request.params
     const sessionKey = fastify.revocation.userKeyFor(sid, request.query.issuer)
-    const context = revocationContext(request, isAdmin, 'revoke-session', { session: sessionKey }, request.body?.reason)
-    return await revokeSessionOf(fastify, request, sessionKey, sid, context, 'admin')
+    const context = revocationContext(request, isAdmin, 'revoke-session', { session: sessionKey }, request.body?.reason, 'admin')
+    return await revokeIssued(fastify, request, { kind: 'session', key: sessionKey, named: sid, context })
   })
 }

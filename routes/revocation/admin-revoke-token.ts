@@ -37,8 +37,7 @@ export default async function adminRevokeToken (fastify: FastifyInstance, { guar
   }, async function revokeTokenById (request) {
     assertAdmin(request)
     const { jti, exp, reason } = request.body
-    await fastify.revocation.revokeTokenId(jti, exp, revocationContext(request, isAdmin, 'revoke-token', { jti }, reason))
-    fastify.metrics.revocations.inc({ kind: 'token', source: 'admin' })
+    await fastify.revocation.revokeTokenId(jti, exp, revocationContext(request, isAdmin, 'revoke-token', { jti }, reason, 'admin'))
     return { message: 'Token revoked successfully', jti }
   })
 }

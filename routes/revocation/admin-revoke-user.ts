@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify'
-import { NotAdminError, withBearerChallenge } from '../../plugins/errors.js'
-import type { VerifiedToken } from '../../plugins/revocation.js'
 import { errorResponses, GUARDED_ERRORS } from '../../plugins/error-handler/error-schema.js'
+import { adminOnly } from './admin-only.js'
 import type { RevocationRouteOptions } from './index.js'
-import { allRevokedSchema, revokeAllOf } from './revoke-all-of.js'
 import { reasonOnlyBody, revocationContext } from './revocation-context.js'
+import { issuedRevokedSchema, revokeIssued } from './revoke-issued.js'
 
 /** The longest user id the route takes, in characters. */
 export const MAX_USER_ID_LENGTH = 512
@@ -33,9 +32,9 @@ export const issuerQuery = {
  * issuer when absent); an issuer not trusted is a 400.
  */
 export default async function adminRevokeUser (fastify: FastifyInstance, { guarded, isAdmin }: RevocationRouteOptions): Promise<void> {
+  const { bucket, assertAdmin } = adminOnly(isAdmin)
   fastify.post<AdminRevokeUser>('/admin/revoke-user/:userId', {
-    // A caller without the admin claim gets 403: that counts per IP, not against its user.
-    ...guarded('admin-revoke-user', (_request, caller) => isAdmin(caller.payload) ? `sub:${caller.userKey}` : null),
+    ...guarded('admin-revoke-user', bucket),
     schema: {
       tags: ['admin'],
       summary: 'Revoke every token of a user issued up to now (admin claim)',
@@ -43,16 +42,13 @@ export default async function adminRevokeUser (fastify: FastifyInstance, { guard
       params: userIdParams,
       querystring: issuerQuery,
       body: reasonOnlyBody,
-      response: { 200: allRevokedSchema, ...errorResponses(...GUARDED_ERRORS, 403) }
+      response: { 200: issuedRevokedSchema('user'), ...errorResponses(...GUARDED_ERRORS, 403) }
     }
   }, async function revokeUserAsAdmin (request) {
-    const caller = request.verifiedToken as VerifiedToken
-    if (!isAdmin(caller.payload)) {
-      throw withBearerChallenge(new NotAdminError(), 'insufficient_scope', 'the admin claim is required')
-    }
+    assertAdmin(request)
     const { userId } = request.params
     const userKey = fastify.revocation.userKeyFor(userId, request.query.issuer)
-    const context = revocationContext(request, isAdmin, 'revoke-user', { user: userKey }, request.body?.reason)
-    return await revokeAllOf(fastify, request, userKey, userId, context, 'admin')
+    const context = revocationContext(request, isAdmin, 'revoke-user', { user: userKey }, request.body?.reason, 'admin')
+    return await revokeIssued(fastify, request, { kind: 'user', key: userKey, named: userId, context })
   })
 }

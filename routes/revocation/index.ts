@@ -14,6 +14,7 @@ import revoke from './revoke.js'
 import revokeAll from './revoke-all.js'
 import revokeSession from './revoke-session.js'
 import revocationStatus from './revocation-status.js'
+import { revocationCounter } from './revocation-counts.js'
 import ssfEvents from './ssf-events.js'
 
 /** The options of a route that is rate limited, then checked. */
@@ -54,6 +55,8 @@ export default async function revocationRoutes (fastify: FastifyInstance): Promi
     }),
     isAdmin: adminClaimMatcher(admin.claim, admin.value)
   }
+  // Every revocation these routes make is counted from its event, whichever route made it.
+  fastify.revocation.events.subscribe(revocationCounter(fastify.metrics.revocations))
   await fastify.register(revoke, options)
   await fastify.register(revokeAll, options)
   await fastify.register(adminRevokeUser, options)

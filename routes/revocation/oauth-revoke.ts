@@ -68,10 +68,10 @@ export default async function oauthRevoke (fastify: FastifyInstance, _options: R
       await fastify.revocation.revokeToken(token, {
         action: 'revoke-token',
         target: { jti: token.id, user: token.userKey },
+        source: 'oauth',
         actor: { sub: token.userKey, ip: request.ip, admin: false },
         requestId: request.id
       })
-      fastify.metrics.revocations.inc({ kind: 'token', source: 'oauth' })
       request.log.info({ tokenId: token.id, user: token.userKey }, 'token revoked (RFC 7009)')
     }
     return await reply.code(200).send()

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { RevocationSource } from '../../plugins/metrics.js'
 import type { SubjectRevocation } from '../../plugins/identity-provider/security-events.js'
-import type { RevocationContext } from '../../plugins/revocation.js'
+import type { RevocationContext, RevocationSource } from '../../plugins/revocation.js'
 import { emailKey } from '../../plugins/revocation/email-key.js'
 
 /**
@@ -17,13 +16,11 @@ export function providerRevoker (fastify: FastifyInstance, source: RevocationSou
     const context: RevocationContext = {
       action: `revoke-${kind}`,
       target: kind === 'session' ? { session: key, ...(user !== undefined && { [user.email === true ? 'email' : 'user']: keyOf(user) }) } : { [kind]: key },
+      source,
       actor: { sub: `idp:${iss}`, ip: request.ip, admin: false },
       requestId: request.id,
       ...(event !== undefined && { event })
     }
-    if (kind === 'session') await fastify.revocation.revokeSession(key, context)
-    else if (kind === 'email') await fastify.revocation.revokeEmail(key, context)
-    else await fastify.revocation.revokeUser(key, context)
-    fastify.metrics.revocations.inc({ kind, source })
+    await fastify.revocation.revokeIssuedUpToNow(kind, key, context)
   }
 }

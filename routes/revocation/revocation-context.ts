@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify'
-import type { RevocationContext, VerifiedToken } from '../../plugins/revocation.js'
+import type { RevocationContext, RevocationSource, VerifiedToken } from '../../plugins/revocation.js'
 
 /** The longest `reason` a revoke route takes, in characters. */
 export const MAX_REASON_LENGTH = 256
@@ -15,20 +15,22 @@ export const reasonOnlyBody = {
 } as const
 
 /**
- * What a revoke route passes to the revocation service for the audit trail: the caller (user
- * key, IP, admin or not), the target, the reason and the request id.
+ * What a revoke route passes to the revocation service for the audit trail and the metrics: the
+ * caller (user key, IP, admin or not), the target, the reason, the request id and the intake.
  */
 export function revocationContext (
   request: FastifyRequest,
   isAdmin: (payload: Record<string, unknown>) => boolean,
   action: string,
   target: RevocationContext['target'],
-  reason: string | undefined
+  reason: string | undefined,
+  source: RevocationSource
 ): RevocationContext {
   const caller = request.verifiedToken as VerifiedToken
   return {
     action,
     target,
+    source,
     actor: { sub: caller.userKey, ip: request.ip, admin: isAdmin(caller.payload) },
     ...(reason !== undefined && { reason }),
     requestId: request.id

@@ -1,5 +1,5 @@
 import type { Counter } from 'prom-client'
-import type { RevocationSource } from '../../plugins/metrics.js'
+import type { RevocationListener, RevocationSource } from '../../plugins/revocation.js'
 
 const KINDS = ['token', 'user', 'session', 'email'] as const
 const SOURCES: readonly RevocationSource[] = ['route', 'oauth', 'backchannel', 'ssf', 'admin']
@@ -38,4 +38,15 @@ export async function revocationCounts (counter: Counter<'kind' | 'source'>, sin
     counts.by_source[labels.source as RevocationSource] += value
   }
   return counts
+}
+
+/**
+ * The one place gateway_revocations_total is incremented: each revocation this instance made,
+ * by kind and by the intake its route named (`context.source`), once it is stored. Revocations
+ * read from the log were made, and counted, by the instance that stored them.
+ */
+export function revocationCounter (counter: Counter<'kind' | 'source'>): RevocationListener {
+  return function countRevocation ({ origin, revocation, context }) {
+    if (origin === 'local' && context !== undefined) counter.inc({ kind: revocation.kind, source: context.source })
+  }
 }

@@ -4,7 +4,7 @@ import type { VerifiedToken } from '../../plugins/revocation.js'
 import { errorResponses, GUARDED_ERRORS } from '../../plugins/error-handler/error-schema.js'
 import type { RevocationRouteOptions } from './index.js'
 import { reasonOnlyBody, revocationContext } from './revocation-context.js'
-import { revokeSessionOf, sessionRevokedSchema } from './revoke-session-of.js'
+import { issuedRevokedSchema, revokeIssued } from './revoke-issued.js'
 
 /** POST /revoke-session: log out of this session (the OIDC `sid`), every token of it issued up to now. */
 export default async function revokeSession (fastify: FastifyInstance, { guarded, isAdmin }: RevocationRouteOptions): Promise<void> {
@@ -16,12 +16,12 @@ export default async function revokeSession (fastify: FastifyInstance, { guarded
       summary: 'Log out of this session: revoke every token of the caller\'s sid issued up to now',
       security: [{ bearer: [] }],
       body: reasonOnlyBody,
-      response: { 200: sessionRevokedSchema, ...errorResponses(...GUARDED_ERRORS) }
+      response: { 200: issuedRevokedSchema('session'), ...errorResponses(...GUARDED_ERRORS) }
     }
   }, async function revokeSessionOfCaller (request) {
     const caller = request.verifiedToken as VerifiedToken
     if (caller.sid === undefined) throw new NoSessionError()
-    const context = revocationContext(request, isAdmin, 'revoke-session', { session: caller.sid, user: caller.userKey }, request.body?.reason)
-    return await revokeSessionOf(fastify, request, caller.sid, caller.payload.sid as string, context, 'route')
+    const context = revocationContext(request, isAdmin, 'revoke-session', { session: caller.sid, user: caller.userKey }, request.body?.reason, 'route')
+    return await revokeIssued(fastify, request, { kind: 'session', key: caller.sid, named: caller.payload.sid as string, context })
   })
 }

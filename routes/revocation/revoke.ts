@@ -44,8 +44,7 @@ export default async function revoke (fastify: FastifyInstance, { guarded, isAdm
     if (target.userKey !== caller.userKey && !isAdmin(caller.payload)) {
       throw withBearerChallenge(new NotYourTokenError(), 'insufficient_scope', 'only an admin may revoke another user\'s token')
     }
-    await fastify.revocation.revokeToken(target, revocationContext(request, isAdmin, 'revoke-token', { jti: target.id, user: target.userKey }, request.body?.reason))
-    fastify.metrics.revocations.inc({ kind: 'token', source: 'route' })
+    await fastify.revocation.revokeToken(target, revocationContext(request, isAdmin, 'revoke-token', { jti: target.id, user: target.userKey }, request.body?.reason, 'route'))
     request.log.info({ tokenId: target.id, user: target.userKey, by: caller.userKey }, 'token revoked')
     return { message: 'Token revoked successfully', jti: target.id }
   })

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import { startGateway } from '../../helpers/gateway.js'
+import type { RevocationApplied } from '../../../plugins/revocation.js'
+import { eventually } from '../../helpers/eventually.js'
 import { allStores } from '../../helpers/stores.js'
 import { bearer, signToken } from '../../helpers/tokens.js'
 import { startUpstream } from '../../helpers/upstream.js'
@@ -44,3 +46,23 @@ for (const store of stores) {
     for (const source of ['route', 'oauth', 'backchannel', 'ssf', 'admin']) t.equal(Object.entries(samples).filter(([key]) => key.endsWith(`/${source}`)).reduce((sum, [, value]) => sum + value, 0), revocations.by_source[source], `${source}: as in /metrics`)
   })
 }
+
+t.test('a revocation is counted once, by the instance that made it: not again when the log brings it back, nor on the instances that follow the log', async (t) => {
+  const mirror = stores.find((store) => store.name === 'redis mirror')
+  if (mirror === undefined) throw new Error('no mirror store')
+  const maker = await startGateway(t, upstream.url, mirror.env)
+  const follower = await startGateway(t, upstream.url, mirror.env)
+  const jti = `counted-once-${randomUUID()}`
+  const readBack = (app: typeof maker): RevocationApplied[] => {
+    const heard: RevocationApplied[] = []
+    app.revocation.events.subscribe((event) => { if (event.origin === 'log' && event.revocation.id === jti) heard.push(event) })
+    return heard
+  }
+  const onMaker = readBack(maker)
+  const onFollower = readBack(follower)
+  t.equal((await maker.inject({ method: 'POST', url: `${PREFIX}/revoke`, headers: bearer(signToken({ jti })) })).statusCode, 200)
+  t.equal(await eventually(async () => onMaker.length + onFollower.length, (count) => count === 2), 2, 'both read it back from the log')
+  const counted = async (app: typeof maker): Promise<unknown> => (await app.inject({ url: `${PREFIX}/revocation-status` })).json().revocations.by_kind.token
+  t.equal(await counted(maker), 1, 'the maker counts it once, its own entry read back from the log included')
+  t.equal(await counted(follower), 0, 'a follower counts none')
+})
