@@ -5,7 +5,7 @@ import { Command, type Redis } from 'ioredis'
  * names one after the other, each name's length in bytes (4 bytes each, little-endian) and each
  * key's PTTL (-2 gone meanwhile, -1 kept forever; an 8-byte little-endian double each); keys with
  * one of the other prefixes (ARGV[4..]) come back by name; the rest are skipped. One pass over the
- * keyspace finds every kind of revocation, and a million token keys take a few hundred round
+ * keyspace finds every kind of revocation, and a million token keys take two thousand round
  * trips, with no command, promise or reply string per key; packed numbers instead of lists of
  * integers spare both sides a RESP integer per key. The keys cannot be declared (a SCAN finds
  * them); they are the node's own, so this stays valid on a cluster node.
@@ -44,10 +44,13 @@ end
 return {page[1], table.concat(tokens), pack('I4', lengths), pack('d', ttls), named}`
 
 /**
- * Keys one SCAN step looks at. A script holds Redis for its whole run: 2,000 keys hold it for a
- * few milliseconds, so other clients' commands wait no longer than behind a pipeline's read.
+ * Keys one SCAN step looks at. A script holds Redis for its whole run: 500 keys hold it for about
+ * a millisecond, so other clients' commands wait no longer than behind a pipeline's read. Smaller
+ * steps also cost Redis less CPU per key than larger ones (measured for 1M keys: 2.0 s at 250 and
+ * 500 per step, 2.3 s at 1,000, 2.5 s at 2,000; for 10M: 27 s at 500, 33 s at 2,000), while
+ * steps of 250 add more round trips than they save.
  */
-const SCAN_COUNT = 2_000
+const SCAN_COUNT = 500
 
 export interface ScanPage {
   /** The token keys' names, one after the other; read with forEachTokenKey. */
