@@ -41,9 +41,9 @@ t.test('a load over many scan steps reads every token key, marker and session on
   t.ok([...set.entries()].every((entry) => entry.kind !== 'token' || written.has(entry.id)), 'entries() gives the ids back for a write-back')
 })
 
-t.test('each token key keeps its own TTL, in scan steps of a few thousand token keys, and a key kept forever lives for the retention', async (t) => {
+t.test('each token key keeps its own TTL over many scan steps, and a key kept forever lives for the retention', async (t) => {
   await admin.flushdb()
-  // Only token keys, so that a step answers about 2,000 of them: more than the script packs at once.
+  // Only token keys, each with a TTL of its own: a PTTL read for another key would show.
   const ttls = Array.from({ length: 6_000 }, (_, i) => 1_000 + 100 * i)
   for (let i = 0; i < ttls.length; i += 1_000) {
     const pipeline = admin.pipeline()
