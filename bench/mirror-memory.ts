@@ -1,13 +1,17 @@
 import { randomUUID } from 'node:crypto'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import pino from 'pino'
 import { Redis } from 'ioredis'
-import { RevocationLogFollower } from '../plugins/revocation/revocation-log-follower.js'
+import type { RevocationLogFollower } from '../plugins/revocation/revocation-log-follower.js'
 import { systemClock } from '../plugins/revocation/store.js'
 
 // Load time and memory of a mirror of BENCH_MIRROR_ENTRIES (default 1,000,000) live revocations.
 // `seed` writes them to Redis database 1; `measure`, in a fresh process run with --expose-gc,
 // loads them, reports, and empties the database. Besides wall time it reports the CPU time of
 // this process and of Redis during the load: on a shared machine those vary less.
+// BENCH_MIRROR_FROM: a checkout (default this one) whose mirror loads them, for an A/B of the
+// same keys; BENCH_MIRROR_KEEP=1 leaves the keys in Redis for the next measure.
 const ENTRIES = Number(process.env.BENCH_MIRROR_ENTRIES ?? 1_000_000)
 const BATCH = 10_000
 /** Seeding pipelines in flight at once, so that seeding 10,000,000 stays a matter of minutes. */
@@ -47,10 +51,12 @@ if (process.argv[2] === 'seed') {
   process.exit(0)
 }
 
+const followerFile = resolve(process.env.BENCH_MIRROR_FROM ?? '.', 'plugins/revocation/revocation-log-follower.ts')
+const { RevocationLogFollower: Follower } = await import(pathToFileURL(followerFile).href) as { RevocationLogFollower: typeof RevocationLogFollower }
 gc()
 const before = process.memoryUsage()
 const redisCpuBefore = await redisCpuMs()
-const follower = new RevocationLogFollower({
+const follower = new Follower({
   client,
   reader: client.duplicate(),
   retentionSeconds: 86_405,
@@ -69,7 +75,7 @@ gc()
 const after = process.memoryUsage()
 const entries = follower.set.size
 await follower.stop()
-await client.flushdb()
+if (process.env.BENCH_MIRROR_KEEP !== '1') await client.flushdb()
 client.disconnect()
 // heapBytes, loadMs, bytesPerEntry and entries are what bench/run.ts reads; bytesPerEntry counts
 // the heap and the memory outside it (ArrayBuffers are part of external).

@@ -38,10 +38,30 @@ export async function whatRedisHolds (lastId: string, { client, epoch, now, rete
  */
 export async function writeBack (set: RevocationSet, options: LossOptions & { log: FastifyBaseLogger }): Promise<void> {
   const { client, epoch, log, now, retentionSeconds } = options
-  const live = [...set.entries()].filter((entry) => entry.expiresAt > now).map((entry) => readable(entry, retentionSeconds))
-  const failed = await writeRevocations(client, live, { appendToLog: true, retentionSeconds, now })
+  // Read from a copy, batch by batch: millions of entries never sit in the heap as objects at
+  // once, and what changes in the set during the writes' awaits cannot make the walk skip any.
+  const entries = set.copy().entries()
+  let restored = 0
+  let failed = 0
+  for (let batch = liveBatch(entries, now, retentionSeconds); batch.length > 0; batch = liveBatch(entries, now, retentionSeconds)) {
+    failed += await writeRevocations(client, batch, { appendToLog: true, retentionSeconds, now })
+    restored += batch.length
+  }
   await epoch?.restore()
-  log.error({ restored: live.length, failed }, 'Redis lost revocations (restarted empty, flushed or rolled back); this instance wrote back the ones it held')
+  log.error({ restored, failed }, 'Redis lost revocations (restarted empty, flushed or rolled back); this instance wrote back the ones it held')
+}
+
+/** Entries a write-back takes from the set at a time. */
+const WRITE_BACK_BATCH = 10_000
+
+/** The next live entries of `entries`, up to WRITE_BACK_BATCH of them; none once it is done. */
+function liveBatch (entries: Iterator<LogEntry>, now: number, retentionSeconds: number): LogEntry[] {
+  const batch: LogEntry[] = []
+  for (let next = entries.next(); next.done !== true; next = entries.next()) {
+    if (next.value.expiresAt > now) batch.push(readable(next.value, retentionSeconds))
+    if (batch.length === WRITE_BACK_BATCH) break
+  }
+  return batch
 }
 
 /**

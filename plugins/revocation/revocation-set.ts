@@ -24,7 +24,9 @@ const SWEEP_STEP = 20_000
  * are synchronous; expired entries are swept out a step at a time.
  */
 export class RevocationSet {
-  private readonly tokens = new TokenIdTable()
+  /** @param tokens the token ids' table; a new, empty one by default. */
+  constructor (private readonly tokens = new TokenIdTable()) {}
+
   private readonly markers = new Map<string, Marker>()
   private readonly sessions = new Map<string, Marker>()
   private readonly emails = new Map<string, Marker>()
@@ -89,6 +91,18 @@ export class RevocationSet {
     for (const [id, marker] of this.markers) yield { kind: 'user', id, ...marker }
     for (const [id, marker] of this.sessions) yield { kind: 'session', id, ...marker }
     for (const [id, marker] of this.emails) yield { kind: 'email', id, ...marker }
+  }
+
+  /**
+   * A copy that later changes to this set (revocations applied, the sweep) do not touch: what a
+   * write-back reads across its awaits. Markers are replaced, never changed, so they are shared.
+   */
+  copy (): RevocationSet {
+    const copy = new RevocationSet(this.tokens.clone())
+    for (const [id, marker] of this.markers) copy.markers.set(id, marker)
+    for (const [id, marker] of this.sessions) copy.sessions.set(id, marker)
+    for (const [id, marker] of this.emails) copy.emails.set(id, marker)
+    return copy
   }
 
   get size (): number {

@@ -123,6 +123,19 @@ export class TokenIdTable {
     return false
   }
 
+  /** A copy that later changes to this table do not touch (a few typed arrays copied, nothing per entry). */
+  clone (): TokenIdTable {
+    const copy = new TokenIdTable(this.hashOf)
+    copy.capacity = this.capacity
+    copy.mask = this.mask
+    copy.count = this.count
+    copy.slots = this.slots.slice()
+    copy.arena = this.arena.slice(0, this.arenaUsed)
+    copy.arenaUsed = this.arenaUsed
+    copy.deadBytes = this.deadBytes
+    return copy
+  }
+
   * entries (): Generator<[string, number]> {
     for (let slot = 0; slot < this.capacity; slot++) {
       const length = this.slots[slot * SLOT_FIELDS + LENGTH]! - 1

@@ -40,3 +40,26 @@ t.test('a load over many scan steps reads every token key, marker and session on
   const written = new Set(ids)
   t.ok([...set.entries()].every((entry) => entry.kind !== 'token' || written.has(entry.id)), 'entries() gives the ids back for a write-back')
 })
+
+t.test('each token key keeps its own TTL over many scan steps, and a key kept forever lives for the retention', async (t) => {
+  await admin.flushdb()
+  // Only token keys, each with a TTL of its own: a PTTL read for another key would show.
+  const ttls = Array.from({ length: 6_000 }, (_, i) => 1_000 + 100 * i)
+  for (let i = 0; i < ttls.length; i += 1_000) {
+    const pipeline = admin.pipeline()
+    for (let j = i; j < i + 1_000; j++) pipeline.set(`revoked_token:t${j}-${'y'.repeat(j % 40)}`, 'revoked', 'EX', ttls[j]!)
+    await pipeline.exec()
+  }
+  await admin.set('revoked_token:forever', 'revoked')
+
+  const set = new RevocationSet()
+  await loadRevocationKeys(set, { client: await gatewayLikeConnection(t, redis.port), clock: () => NOW, retentionSeconds: RETENTION, log: Fastify().log })
+
+  t.equal(set.size, ttls.length + 1)
+  const token = (j: number): { id: string, userKey: string, iat: number } => ({ id: `t${j}-${'y'.repeat(j % 40)}`, userKey: 'alice', iat: NOW })
+  // The seeding may take seconds on a busy machine: the TTLs read are a little under those written.
+  t.ok(ttls.every((ttl, j) => set.isRevoked(token(j), NOW + ttl - 60)), 'each until shortly before its own TTL')
+  t.ok(ttls.every((ttl, j) => !set.isRevoked(token(j), NOW + ttl + 1)), 'none past its own TTL')
+  t.equal(set.isRevoked({ id: 'forever', userKey: 'alice', iat: NOW }, NOW + RETENTION - 1), true)
+  t.equal(set.isRevoked({ id: 'forever', userKey: 'alice', iat: NOW }, NOW + RETENTION + 1), false)
+})

@@ -104,3 +104,22 @@ for (const [name, hash] of [['random hashes', undefined], ['all hashes equal', s
     t.pass('the table agreed with the Map')
   })
 }
+
+t.test('a clone keeps what the table held, whatever the table does next, and takes changes of its own', async (t) => {
+  const table = new TokenIdTable()
+  for (let i = 0; i < 5_000; i++) table.raise(`id-${i}-${'q'.repeat(i % 30)}`, i % 10)
+  while (!table.removeUpTo(2, 1_000));
+  const held = new Map(table.entries())
+  const clone = table.clone()
+  // The table resizes, compacts its arena and shifts entries back as it removes some.
+  for (let i = 0; i < 20_000; i++) table.raise(`later-${i}`, 20)
+  while (!table.removeUpTo(6, 1_000));
+  t.same(new Map(clone.entries()), held, 'the clone holds what the table held')
+  t.equal(clone.size, held.size)
+  clone.raise('only-in-the-clone', 5)
+  clone.raise('id-3-qqq', 30)
+  t.equal(clone.get('only-in-the-clone'), 5)
+  t.equal(clone.get('id-3-qqq'), 30)
+  t.equal(table.get('only-in-the-clone'), undefined)
+  t.equal(table.get('id-3-qqq'), undefined, 'removed from the table meanwhile')
+})
