@@ -1,5 +1,5 @@
 import { Agent, Dispatcher } from 'undici'
-import { ConnectionWaitLimit, type LegacyHandler } from './connection-wait.js'
+import { ConnectionWaitError, ConnectionWaitLimit, type LegacyHandler } from './connection-wait.js'
 
 /** What became of one attempt on one target, for `gateway_upstream_requests_total`. */
 export type TargetOutcome = 'answered' | 'refused' | 'timeout' | 'failed' | 'no-target'
@@ -34,9 +34,10 @@ const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEO
  * means no byte of the request was sent, so that request is retried once on the next target.
  */
 export class TargetBalancer extends Dispatcher {
-  readonly #agent: Dispatcher
+  readonly #agent: Agent
   readonly #targets: readonly string[]
   readonly #hosts: readonly string[]
+  readonly #origins: readonly string[]
   readonly #downUntil: number[]
   readonly #cooldownMs: number
   readonly #connectionWait: ConnectionWaitLimit
@@ -49,6 +50,7 @@ export class TargetBalancer extends Dispatcher {
     this.#agent = new Agent(agentOptions)
     this.#targets = targets
     this.#hosts = targets.map((target) => new URL(target).host)
+    this.#origins = targets.map((target) => new URL(target).origin)
     this.#downUntil = targets.map(() => 0)
     this.#cooldownMs = cooldownMs
     this.#connectionWait = new ConnectionWaitLimit(connectionWaitMs)
@@ -73,7 +75,9 @@ export class TargetBalancer extends Dispatcher {
     }
     const target = this.#targets[index] as string
     const attempt = new TargetAttempt(handler, (error) => {
-      const outcome = outcomeOf(error)
+      // A wait that ran out with no connection open to the target: it did not accept one in time,
+      // which undici's connect timeout (started a moment later) would have called a timeout.
+      const outcome = error instanceof ConnectionWaitError && !this.#isConnected(index) ? 'timeout' : outcomeOf(error)
       this.#onOutcome(target, outcome)
       if (outcome === 'refused' || outcome === 'timeout') this.#downUntil[index] = this.#now() + this.#cooldownMs
       // Nothing was sent to a target that refused the connection: another one may take the request.
@@ -84,6 +88,12 @@ export class TargetBalancer extends Dispatcher {
     // The Host the proxy set names the first target; each target is sent its own (reply-from's headers are a plain object).
     const headers = { ...(options.headers as Record<string, string>), host: this.#hosts[index] as string }
     return this.#agent.dispatch({ ...options, origin: target, headers }, this.#connectionWait.wrap(attempt))
+  }
+
+  #isConnected (index: number): boolean {
+    // A pool counts its connections, a single client (connections: 1) says true or false; an origin
+    // the agent has let go of (its last connection failed) has none (NaN).
+    return Number(this.#agent.stats[this.#origins[index] as string]?.connected) > 0
   }
 
   /** The next target that is up, round-robin; -1 when all are cooling down. `peek` leaves the turn unchanged. */

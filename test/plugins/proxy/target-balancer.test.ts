@@ -1,5 +1,5 @@
 import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net'
 import t from 'tap'
 import { TargetBalancer, type TargetOutcome } from '../../../plugins/proxy/target-balancer.js'
 import { startReplica, type Replica } from '../../helpers/replica.js'
@@ -115,6 +115,21 @@ t.test('an attempt that waits past connectionWaitMs for a busy target fails at o
   holder.body.destroy()
   t.equal(await get(), 'holding', 'the busy target was not left out')
   t.equal(received, 2, 'it saw the held request and the last one, never the one that waited too long')
+})
+
+t.test('a target that accepts no connection within connectionWaitMs is left out like a timeout (regression: it stayed in, and every other request waited it out)', async (t) => {
+  // Accepts the TCP connection and never speaks TLS: the https connection never becomes ready.
+  const sockets = new Set<Socket>()
+  const mute = createTcpServer((socket) => { sockets.add(socket) })
+  mute.listen(0, '127.0.0.1')
+  await new Promise((resolve) => mute.once('listening', resolve))
+  t.teardown(async () => { for (const socket of sockets) socket.destroy(); await new Promise((resolve) => mute.close(resolve)) })
+  const muteUrl = `https://127.0.0.1:${(mute.address() as AddressInfo).port}`
+  const [b] = await replicas(t, ['b']) as [Replica]
+  const { outcomes, get } = balancerOver(t, [muteUrl, b.url], { connectTimeout: 300 }, 300)
+  await t.rejects(get(), { name: 'ConnectionWaitError' })
+  t.same(outcomes, [[muteUrl, 'timeout']])
+  t.same([await get(), await get()], ['b', 'b'], 'the target that accepts nothing is left out for the cool-down')
 })
 
 t.test('close() closes the connections', async (t) => {
