@@ -38,6 +38,8 @@ export class TargetBalancer extends Dispatcher {
   readonly #targets: readonly string[]
   readonly #hosts: readonly string[]
   readonly #origins: readonly string[]
+  /** Per target, how many answers it gave: a wait for a connection that saw none may have been ignored. */
+  readonly #answers: number[]
   readonly #downUntil: number[]
   readonly #cooldownMs: number
   readonly #connectionWait: ConnectionWaitLimit
@@ -51,6 +53,7 @@ export class TargetBalancer extends Dispatcher {
     this.#targets = targets
     this.#hosts = targets.map((target) => new URL(target).host)
     this.#origins = targets.map((target) => new URL(target).origin)
+    this.#answers = targets.map(() => 0)
     this.#downUntil = targets.map(() => 0)
     this.#cooldownMs = cooldownMs
     this.#connectionWait = new ConnectionWaitLimit(connectionWaitMs)
@@ -74,10 +77,14 @@ export class TargetBalancer extends Dispatcher {
       return true
     }
     const target = this.#targets[index] as string
+    const answersBefore = this.#answers[index]
     const attempt = new TargetAttempt(handler, (error) => {
-      // A wait that ran out with no connection open to the target: it did not accept one in time,
-      // which undici's connect timeout (started a moment later) would have called a timeout.
-      const outcome = error instanceof ConnectionWaitError && !this.#isConnected(index) ? 'timeout' : outcomeOf(error)
+      // A wait that ran out while the target answered nothing and holds no open connection: it
+      // accepts none, which undici's connect timeout (started a moment later) would have called a
+      // timeout. A busy target that answers meanwhile (even one closing every connection) stays in.
+      const acceptsNothing = error instanceof ConnectionWaitError && this.#answers[index] === answersBefore && !this.#isConnected(index)
+      const outcome = acceptsNothing ? 'timeout' : outcomeOf(error)
+      if (error === null) this.#answers[index] = (this.#answers[index] as number) + 1
       this.#onOutcome(target, outcome)
       if (outcome === 'refused' || outcome === 'timeout') this.#downUntil[index] = this.#now() + this.#cooldownMs
       // Nothing was sent to a target that refused the connection: another one may take the request.

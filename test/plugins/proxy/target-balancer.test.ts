@@ -132,6 +132,22 @@ t.test('a target that accepts no connection within connectionWaitMs is left out 
   t.same([await get(), await get()], ['b', 'b'], 'the target that accepts nothing is left out for the cool-down')
 })
 
+t.test('a busy target that answers while a request waits for a connection stays in, even one closing every connection (regression: a wait that ended between two of its connections left it out)', async (t) => {
+  // Each answer takes 100 ms and closes its connection: between two, the target holds none.
+  const closing = createServer((_req, res) => {
+    setTimeout(() => { res.writeHead(200, { connection: 'close' }).end(JSON.stringify({ replica: 'closing' })) }, 100)
+  })
+  closing.listen(0, '127.0.0.1')
+  await new Promise((resolve) => closing.once('listening', resolve))
+  t.teardown(async () => { closing.closeAllConnections(); await new Promise((resolve) => closing.close(resolve)) })
+  const closingUrl = `http://127.0.0.1:${(closing.address() as AddressInfo).port}`
+  const { outcomes, get } = balancerOver(t, [closingUrl], { connections: 1 }, 250)
+  const answers = await Promise.allSettled([get(), get(), get(), get(), get()])
+  t.ok(answers.some(({ status }) => status === 'rejected'), 'some requests waited past 250 ms for the one connection')
+  t.notOk(outcomes.some(([, outcome]) => outcome === 'timeout'), 'none of their waits counted as a timeout')
+  t.equal(await get(), 'closing', 'the target was not left out')
+})
+
 t.test('close() closes the connections', async (t) => {
   const [a] = await replicas(t, ['a']) as [Replica]
   const { balancer, get } = balancerOver(t, [a.url])
