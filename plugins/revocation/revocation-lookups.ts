@@ -30,11 +30,11 @@ export function revocationLookups (store: RevocationStore, outage: StoreOutage) 
      * its email's does, null when none.
      */
     async revocationOf (token: VerifiedToken): Promise<RevocationReason> {
-      return await outage.answered(reasonOf(token))
+      return await outage.answered(async () => await reasonOf(token))
     },
     /** A user's revoke-all marker, or null (none, or expired). */
     async userMarker (userKey: string): Promise<UserMarker | null> {
-      return await outage.answered(store.userMarker(userKey))
+      return await outage.answered(async () => await store.userMarker(userKey))
     }
   }
 }

@@ -33,7 +33,7 @@ export function revocationWriter ({ store, events, clock, outage, maxTokenTtlSec
      */
     async revokeTokenId (tokenId: string, exp: number | undefined, context?: RevocationContext): Promise<{ expiresAt: number }> {
       const expiresAt = (exp ?? Math.ceil(clock()) + maxTokenTtlSeconds) + clockToleranceSeconds
-      await outage.answered(store.revokeToken(tokenId, expiresAt))
+      await outage.answered(async () => await store.revokeToken(tokenId, expiresAt))
       await events.emit({ revocation: { kind: 'token', id: tokenId, expiresAt }, origin: 'local', ...(context !== undefined && { context }) })
       return { expiresAt }
     },
@@ -49,7 +49,7 @@ export function revocationWriter ({ store, events, clock, outage, maxTokenTtlSec
       const revokedBefore = Math.floor(clock()) + clockToleranceSeconds
       // One second more: an iat is floored into its second, its exp is not.
       const expiresAt = revokedBefore + 1 + maxTokenTtlSeconds + clockToleranceSeconds
-      await outage.answered(storeIssued[kind](key, revokedBefore, expiresAt))
+      await outage.answered(async () => await storeIssued[kind](key, revokedBefore, expiresAt))
       await events.emit({ revocation: { kind, id: key, revokedBefore, expiresAt }, origin: 'local', ...(context !== undefined && { context }) })
       return { revokedBefore }
     }

@@ -10,8 +10,8 @@ export interface StoreOutage {
   failedOpen (err: unknown, failMode: 'closed' | 'open'): void
   /** The 503 with Retry-After for a store that cannot answer (its own error logged, never sent). */
   unavailable (err: unknown): Error
-  /** Awaits a store call; a failure becomes `unavailable`. */
-  answered<T> (call: Promise<T>): Promise<T>
+  /** Makes a store call and awaits it; a failure, thrown or rejected, becomes `unavailable`. */
+  answered<T> (call: () => Promise<T>): Promise<T>
 }
 
 export function storeOutage (log: FastifyBaseLogger, clock: Clock): StoreOutage {
@@ -30,7 +30,8 @@ export function storeOutage (log: FastifyBaseLogger, clock: Clock): StoreOutage 
     unavailable,
     async answered (call) {
       try {
-        return await call
+        // Called in here: a store that throws before it returns a promise is unavailable too.
+        return await call()
       } catch (err) {
         throw unavailable(err)
       }

@@ -8,7 +8,7 @@ import { LOG_REPEAT_INTERVAL_MS } from '../../../plugins/config/defaults.js'
 import { MemoryRevocationStore } from '../../../plugins/revocation/memory-store.js'
 import { RedisRevocationStore } from '../../../plugins/revocation/redis-store.js'
 import { createRevocationService, type RevocationServiceOptions } from '../../../plugins/revocation/revocation-service.js'
-import type { RevocationStore } from '../../../plugins/revocation/store.js'
+import type { RevocationStore, UserMarker } from '../../../plugins/revocation/store.js'
 import { startRedisServer, type RedisServer } from '../../helpers/redis-server.js'
 import { rawToken, signToken, TEST_SECRET } from '../../helpers/tokens.js'
 
@@ -270,6 +270,22 @@ t.test('a revocation the store could not write is a 503, never a success', async
     await t.rejects(async () => await service.revokeToken(token), STORE_UNAVAILABLE, `revokeToken, fail ${failMode}`)
     await t.rejects(async () => await service.revokeUser('alice'), STORE_UNAVAILABLE, `revokeUser, fail ${failMode}`)
   }
+})
+
+t.test('a store that throws before it returns a promise is unavailable too: 503, never a 500 (regression of the service split)', async (t) => {
+  // A custom store (the plugin takes one) whose methods are not async and throw at once.
+  class ThrowingStore extends MemoryRevocationStore {
+    override revokeToken (): Promise<void> { throw new Error('store broke') }
+    override revokeUser (): Promise<void> { throw new Error('store broke') }
+    override userMarker (): Promise<UserMarker | null> { throw new Error('store broke') }
+  }
+  const throwing = new ThrowingStore(() => Date.now() / 1000)
+  t.teardown(() => throwing.close())
+  const { service } = setup(t, { store: throwing })
+  const token = await service.verifyToken(signToken())
+  await t.rejects(async () => await service.revokeToken(token), STORE_UNAVAILABLE, 'revokeToken')
+  await t.rejects(async () => await service.revokeUser('alice'), STORE_UNAVAILABLE, 'revokeUser')
+  await t.rejects(async () => await service.userMarker('alice'), STORE_UNAVAILABLE, 'userMarker')
 })
 
 t.test('revocations go through a running Redis and are seen by the check', async (t) => {
