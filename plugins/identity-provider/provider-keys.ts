@@ -23,6 +23,27 @@ export function providerKeySet (jwksUrl: string): JWTVerifyGetKey {
   return createRemoteJWKSet(new URL(jwksUrl))
 }
 
+/**
+ * The claim checks every pushed token shares (RFC 8417 §2.3, OIDC Back-Channel Logout §2.6): its
+ * explicit `typ`, an `iat` not in the future, and how long its jti must be remembered against
+ * replay. Returns that time, epoch seconds; throws what `fail` makes of the first failed check.
+ */
+export function pushedTokenWindow (payload: JWTPayload, typ: string | undefined, expectedTyp: string, rules: ProviderTokenRules, fail: (message: string) => Error): number {
+  if (typ !== undefined && !typPattern(expectedTyp).test(typ)) throw fail(`typ "${typ}" is not ${expectedTyp}`)
+  const now = rules.now()
+  const tolerance = rules.clockToleranceSeconds
+  const iat = payload.iat as number
+  if (iat > now + tolerance) throw fail('iat is in the future')
+  const replayableUntil = payload.exp !== undefined ? payload.exp + tolerance : iat + rules.maxAgeSeconds + tolerance
+  if (payload.exp === undefined && replayableUntil < now) throw fail(`issued more than ${rules.maxAgeSeconds} s ago and without exp`)
+  return replayableUntil
+}
+
+/** `x+jwt` or `application/x+jwt`, any case (RFC 8725 §3.11). */
+function typPattern (expectedTyp: string): RegExp {
+  return new RegExp(`^(application/)?${expectedTyp.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i')
+}
+
 export function isJsonObject (value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
