@@ -4,7 +4,8 @@ import { JwksUnavailableError, withRetryAfter } from '../errors.js'
 import { isJsonObject, providerTokenVerifier, pushedTokenWindow, type ProviderTokenRules } from './provider-keys.js'
 
 /** The `err` codes of RFC 8935 §2.4. */
-export type SetErrorCode = 'invalid_request' | 'invalid_key' | 'invalid_issuer' | 'invalid_audience' | 'authentication_failed' | 'access_denied'
+export const SET_ERROR_CODES = ['invalid_request', 'invalid_key', 'invalid_issuer', 'invalid_audience', 'authentication_failed', 'access_denied'] as const
+export type SetErrorCode = typeof SET_ERROR_CODES[number]
 
 /** Why a push is refused: answered 400 `{"err": code, "description": message}` (RFC 8935 §2.3). */
 export class SetError extends Error {

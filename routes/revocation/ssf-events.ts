@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { SSF_EVENT_MAX_AGE_SECONDS } from '../../plugins/config/defaults.js'
 import type { SsfSettings } from '../../plugins/config/parse-ssf.js'
 import { errorResponses } from '../../plugins/error-handler/error-schema.js'
-import { securityEventVerifier, SetError, type SecurityEvent, type SetErrorCode } from '../../plugins/identity-provider/security-event-token.js'
+import { SET_ERROR_CODES, securityEventVerifier, SetError, type SecurityEvent } from '../../plugins/identity-provider/security-event-token.js'
 import { readSecurityEvents, type EventReading } from '../../plugins/identity-provider/security-events.js'
 import { actOnce, seenJtiKey, seenJtisOf } from '../../plugins/identity-provider/seen-jtis.js'
 import { MAX_TOKEN_LENGTH } from '../../plugins/revocation/bearer-token.js'
@@ -12,13 +12,12 @@ import { providerRevoker } from './provider-revocation.js'
 
 /** RFC 8935 §2: a SET is pushed as the whole body, of this type. */
 const SET_TYPE = 'application/secevent+jwt'
-const ERR_CODES: SetErrorCode[] = ['invalid_request', 'invalid_key', 'invalid_issuer', 'invalid_audience', 'authentication_failed', 'access_denied']
 
 /** RFC 8935 §2.3's error body. */
 const setErrorSchema = {
   description: 'The SET was refused (RFC 8935 §2.3, codes of §2.4); nothing was revoked',
   type: 'object',
-  properties: { err: { type: 'string', enum: ERR_CODES }, description: { type: 'string' } },
+  properties: { err: { type: 'string', enum: SET_ERROR_CODES }, description: { type: 'string' } },
   required: ['err', 'description']
 } as const
 
