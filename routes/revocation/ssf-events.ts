@@ -6,6 +6,7 @@ import { SET_ERROR_CODES, securityEventVerifier, SetError, type SecurityEvent } 
 import { readSecurityEvents, type EventReading } from '../../plugins/identity-provider/security-events.js'
 import { actOnce, seenJtiKey, seenJtisOf } from '../../plugins/identity-provider/seen-jtis.js'
 import { MAX_TOKEN_LENGTH } from '../../plugins/revocation/bearer-token.js'
+import { systemClock } from '../../plugins/revocation/store.js'
 import { sharedSecretMatcher } from './introspection-callers.js'
 import { requireMediaType } from './media-type.js'
 import { providerRevoker } from './provider-revocation.js'
@@ -21,8 +22,6 @@ const setErrorSchema = {
   required: ['err', 'description']
 } as const
 
-const nowSeconds = (): number => Date.now() / 1000
-
 /**
  * POST /ssf/events: a Shared Signals transmitter pushes a Security Event Token (RFC 8935 push
  * delivery of an RFC 8417 SET, CAEP and RISC events); see security-events.ts for what is acted
@@ -31,8 +30,8 @@ const nowSeconds = (): number => Date.now() / 1000
  */
 export default async function ssfEvents (fastify: FastifyInstance, settings: SsfSettings): Promise<void> {
   const { jwt } = fastify.config
-  const verify = securityEventVerifier({ ...settings, maxAgeSeconds: SSF_EVENT_MAX_AGE_SECONDS, clockToleranceSeconds: jwt.clockToleranceSeconds, now: nowSeconds })
-  const seen = seenJtisOf(fastify, nowSeconds)
+  const verify = securityEventVerifier({ ...settings, maxAgeSeconds: SSF_EVENT_MAX_AGE_SECONDS, clockToleranceSeconds: jwt.clockToleranceSeconds, now: systemClock })
+  const seen = seenJtisOf(fastify, systemClock)
   const revoke = providerRevoker(fastify, 'ssf')
   const isReceiverToken = sharedSecretMatcher([settings.receiverToken])
   fastify.addContentTypeParser(SET_TYPE, { parseAs: 'string', bodyLimit: 2 * MAX_TOKEN_LENGTH }, function readSet (_request, body, done) { done(null, body) })
