@@ -1,10 +1,10 @@
-import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose'
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose'
 
 /**
  * Asymmetric algorithms only: an identity provider signs with its private key. `none` and HMAC
  * are never accepted, so a public key can never be used as an HMAC secret.
  */
-export const PROVIDER_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
+const PROVIDER_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519']
 
 /** What a token an identity provider pushes (a logout token, a SET) is checked against. */
 export interface ProviderTokenRules {
@@ -16,11 +16,6 @@ export interface ProviderTokenRules {
   clockToleranceSeconds: number
   /** Seconds since the epoch. */
   now: () => number
-}
-
-/** The provider's key set, fetched by jose, cached, and fetched again for a kid it does not know. */
-export function providerKeySet (jwksUrl: string): JWTVerifyGetKey {
-  return createRemoteJWKSet(new URL(jwksUrl))
 }
 
 /**
@@ -54,7 +49,8 @@ export function isJsonObject (value: unknown): value is Record<string, unknown> 
  * each receiver's to check. Throws jose's errors.
  */
 export function providerTokenVerifier (rules: ProviderTokenRules): (token: string) => Promise<{ payload: JWTPayload, typ?: string }> {
-  const keys = providerKeySet(rules.jwksUrl)
+  // jose fetches the provider's key set, caches it, and fetches it again for a kid it does not know.
+  const keys = createRemoteJWKSet(new URL(rules.jwksUrl))
   return async function verifyProviderToken (token) {
     const { payload, protectedHeader: { typ } } = await jwtVerify(token, keys, {
       algorithms: PROVIDER_ALGORITHMS,
