@@ -39,7 +39,7 @@ export default async function backchannelLogout (fastify: FastifyInstance, setti
       tags: ['identity provider'],
       summary: 'OIDC Back-Channel Logout 1.0: the identity provider ends a session (sid) or a user (sub)',
       security: [{}],
-      consumes: ['application/x-www-form-urlencoded'],
+      consumes: [FORM_TYPE],
       response: {
         200: { description: 'The session or user is revoked', type: 'null' },
         400: logoutErrorSchema,
