@@ -11,7 +11,7 @@ export type { VerifiedToken, RevocationStatus } from './revocation/revocation-se
 export { listenersLoggingTo } from './revocation/revocation-service.js'
 export type { RevocationStore, Clock } from './revocation/store.js'
 export type { RevocationApplied, RevocationContext, RevocationListener, RevocationSource } from './revocation/revocation-events.js'
-export { RevocationEvents } from './revocation/revocation-events.js'
+export { RevocationEvents, REVOCATION_SOURCES } from './revocation/revocation-events.js'
 export { MemoryRevocationStore } from './revocation/memory-store.js'
 export { RedisRevocationStore } from './revocation/redis-store.js'
 

@@ -1,5 +1,5 @@
 import type { JWTPayload } from 'jose'
-import { isJsonObject, providerTokenVerifier, type ProviderTokenRules } from './provider-keys.js'
+import { isJsonObject, providerTokenVerifier, pushedTokenWindow, type ProviderTokenRules } from './provider-keys.js'
 
 /** The event member a logout token must carry (OIDC Back-Channel Logout 1.0 §2.4). */
 export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout'
@@ -34,13 +34,7 @@ export function logoutTokenVerifier (rules: ProviderTokenRules): (token: string)
 /** §2.6: the claims jose does not check. */
 function checkLogoutClaims (payload: JWTPayload, typ: string | undefined, rules: ProviderTokenRules): LogoutRequest {
   // §2.3: explicit typing keeps other JWTs of the provider (ID tokens) from passing as logouts.
-  if (typ !== undefined && !/^(application\/)?logout\+jwt$/i.test(typ)) throw new LogoutTokenError(`typ "${typ}" is not logout+jwt`)
-  const now = rules.now()
-  const tolerance = rules.clockToleranceSeconds
-  const iat = payload.iat as number
-  if (iat > now + tolerance) throw new LogoutTokenError('iat is in the future')
-  const replayableUntil = payload.exp !== undefined ? payload.exp + tolerance : iat + rules.maxAgeSeconds + tolerance
-  if (payload.exp === undefined && replayableUntil < now) throw new LogoutTokenError(`issued more than ${rules.maxAgeSeconds} s ago and without exp`)
+  const replayableUntil = pushedTokenWindow(payload, typ, 'logout+jwt', rules, message => new LogoutTokenError(message))
   const events = payload.events
   if (!isJsonObject(events) || !isJsonObject(events[BACKCHANNEL_LOGOUT_EVENT])) throw new LogoutTokenError(`events must hold ${BACKCHANNEL_LOGOUT_EVENT} as a JSON object`)
   // §2.4: a nonce would let an ID token pass as a logout token.

@@ -1,10 +1,11 @@
 import type { JWTPayload } from 'jose'
 import { JWKS_RETRY_AFTER_SECONDS } from '../config/defaults.js'
 import { JwksUnavailableError, withRetryAfter } from '../errors.js'
-import { isJsonObject, providerTokenVerifier, type ProviderTokenRules } from './provider-keys.js'
+import { isJsonObject, providerTokenVerifier, pushedTokenWindow, type ProviderTokenRules } from './provider-keys.js'
 
 /** The `err` codes of RFC 8935 §2.4. */
-export type SetErrorCode = 'invalid_request' | 'invalid_key' | 'invalid_issuer' | 'invalid_audience' | 'authentication_failed' | 'access_denied'
+export const SET_ERROR_CODES = ['invalid_request', 'invalid_key', 'invalid_issuer', 'invalid_audience', 'authentication_failed', 'access_denied'] as const
+export type SetErrorCode = typeof SET_ERROR_CODES[number]
 
 /** Why a push is refused: answered 400 `{"err": code, "description": message}` (RFC 8935 §2.3). */
 export class SetError extends Error {
@@ -59,13 +60,7 @@ function refusalOf (err: Error & { code?: string, claim?: string }): Error {
 /** RFC 8417 §2.2 and §2.3: the claims jose does not check. */
 function checkEventClaims (payload: JWTPayload, typ: string | undefined, rules: ProviderTokenRules): SecurityEvent {
   // §2.3: explicit typing keeps the transmitter's other JWTs (ID or access tokens) from passing as SETs.
-  if (typ !== undefined && !/^(application\/)?secevent\+jwt$/i.test(typ)) throw new SetError('invalid_request', `typ "${typ}" is not secevent+jwt`)
-  const now = rules.now()
-  const tolerance = rules.clockToleranceSeconds
-  const iat = payload.iat as number
-  if (iat > now + tolerance) throw new SetError('invalid_request', 'iat is in the future')
-  const replayableUntil = payload.exp !== undefined ? payload.exp + tolerance : iat + rules.maxAgeSeconds + tolerance
-  if (payload.exp === undefined && replayableUntil < now) throw new SetError('invalid_request', `issued more than ${rules.maxAgeSeconds} s ago and without exp`)
+  const replayableUntil = pushedTokenWindow(payload, typ, 'secevent+jwt', rules, message => new SetError('invalid_request', message))
   if (typeof payload.jti !== 'string') throw new SetError('invalid_request', 'jti must be a string')
   const { events } = payload
   if (!isJsonObject(events) || Object.keys(events).length === 0 || !Object.values(events).every(isJsonObject)) {

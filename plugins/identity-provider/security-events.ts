@@ -5,7 +5,7 @@ import { SetError, type SecurityEvent } from './security-event-token.js'
 const CAEP = 'https://schemas.openid.net/secevent/caep/event-type/'
 const RISC = 'https://schemas.openid.net/secevent/risc/event-type/'
 export const SESSION_REVOKED = `${CAEP}session-revoked`
-export const CREDENTIAL_CHANGE = `${CAEP}credential-change`
+const CREDENTIAL_CHANGE = `${CAEP}credential-change`
 /** RISC events after which none of the user's tokens may pass. */
 const USER_ENDING_EVENTS = new Set(['account-disabled', 'account-purged', 'credential-compromise', 'sessions-revoked'].map((name) => `${RISC}${name}`))
 /** CAEP credential-change `change_type`s that end the credential, and with it the user's tokens. */

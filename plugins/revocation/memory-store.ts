@@ -27,11 +27,11 @@ export class MemoryRevocationStore implements RevocationStore {
   }
 
   async revokeSession (sid: string, revokedBefore: number, expiresAt: number): Promise<void> {
-    this.set.addSession(sid, revokedBefore, expiresAt)
+    this.set.add({ kind: 'session', id: sid, revokedBefore, expiresAt })
   }
 
   async revokeEmail (email: string, revokedBefore: number, expiresAt: number): Promise<void> {
-    this.set.addEmail(email, revokedBefore, expiresAt)
+    this.set.add({ kind: 'email', id: email, revokedBefore, expiresAt })
   }
 
   async userMarker (sub: string): Promise<UserMarker | null> {

@@ -20,7 +20,8 @@ export interface RevocationApplied {
  * Which intake made a revocation: the caller's own routes, RFC 7009, OIDC back-channel logout,
  * a Shared Signals event, or an admin route.
  */
-export type RevocationSource = 'route' | 'oauth' | 'backchannel' | 'ssf' | 'admin'
+export const REVOCATION_SOURCES = ['route', 'oauth', 'backchannel', 'ssf', 'admin'] as const
+export type RevocationSource = typeof REVOCATION_SOURCES[number]
 
 /**
  * What the route that revoked knows and the audit trail records. Every route that revokes passes

@@ -3,11 +3,14 @@
  * to 2092: an expiry past 2092 is kept as 2092 (revoked for as long as this code runs), rounding
  * up, never down, so that a revocation never ends early.
  */
-import type { LogEntry } from './revocation-log.js'
+import type { LogEntry, MarkerEntry } from './revocation-log.js'
 import type { CheckedToken } from './store.js'
 import { TokenIdTable } from './token-id-table.js'
 
 interface Marker { revokedBefore: number, expiresAt: number }
+
+/** The marker kinds in the order `entries()` yields them. */
+const MARKER_KINDS: ReadonlyArray<MarkerEntry['kind']> = ['user', 'session', 'email']
 
 const BASE = 1_704_067_200
 const INT32_MIN = -0x8000_0000
@@ -27,21 +30,21 @@ export class RevocationSet {
   /** @param tokens the token ids' table; a new, empty one by default. */
   constructor (private readonly tokens = new TokenIdTable()) {}
 
-  private readonly markers = new Map<string, Marker>()
-  private readonly sessions = new Map<string, Marker>()
-  private readonly emails = new Map<string, Marker>()
+  /** Users' revoke-all markers, revoked sessions and revoked emails, each by its key. */
+  private readonly markers: Record<MarkerEntry['kind'], Map<string, Marker>> = { user: new Map(), session: new Map(), email: new Map() }
 
   isRevoked (token: CheckedToken, now: number): boolean {
     const tokenExpiry = this.tokens.get(token.id)
     if (tokenExpiry !== undefined && tokenExpiry + BASE > now) return true
-    if (covers(this.markers.get(token.userKey), token.iat, now)) return true
-    if (token.sid !== undefined && covers(this.sessions.get(token.sid), token.iat, now)) return true
-    return token.email !== undefined && covers(this.emails.get(token.email), token.iat, now)
+    const { markers } = this
+    if (covers(markers.user.get(token.userKey), token.iat, now)) return true
+    if (token.sid !== undefined && covers(markers.session.get(token.sid), token.iat, now)) return true
+    return token.email !== undefined && covers(markers.email.get(token.email), token.iat, now)
   }
 
   /** The user's marker while it lives, else null. */
   markerOf (sub: string, now: number): { revokedBefore: number, expiresAt: number } | null {
-    const marker = this.markers.get(sub)
+    const marker = this.markers.user.get(sub)
     return marker !== undefined && marker.expiresAt > now ? { ...marker } : null
   }
 
@@ -57,40 +60,27 @@ export class RevocationSet {
 
   /** A marker only moves forward: an earlier revoke-all never un-revokes tokens. */
   addMarker (sub: string, revokedBefore: number, expiresAt: number): void {
-    moveForward(this.markers, sub, revokedBefore, expiresAt)
+    moveForward(this.markers.user, sub, revokedBefore, expiresAt)
   }
 
-  /** A session's revocation moves forward like a user's marker. */
-  addSession (sid: string, revokedBefore: number, expiresAt: number): void {
-    moveForward(this.sessions, sid, revokedBefore, expiresAt)
-  }
-
-  /** An email's revocation moves forward like a user's marker. */
-  addEmail (email: string, revokedBefore: number, expiresAt: number): void {
-    moveForward(this.emails, email, revokedBefore, expiresAt)
-  }
-
-  /** Applies any revocation the log carries. */
+  /** Applies any revocation the log carries; sessions' and emails' move forward like users' markers. */
   add (entry: LogEntry): void {
     if (entry.kind === 'token') this.addToken(entry.id, entry.expiresAt)
-    else if (entry.kind === 'user') this.addMarker(entry.id, entry.revokedBefore, entry.expiresAt)
-    else if (entry.kind === 'session') this.addSession(entry.id, entry.revokedBefore, entry.expiresAt)
-    else this.addEmail(entry.id, entry.revokedBefore, entry.expiresAt)
+    else moveForward(this.markers[entry.kind], entry.id, entry.revokedBefore, entry.expiresAt)
   }
 
   /** Whether this set already revokes at least what `entry` does. */
   holds (entry: LogEntry): boolean {
     if (entry.kind === 'token') return (this.tokens.get(entry.id) ?? -Infinity) >= compact(entry.expiresAt)
-    const markers = entry.kind === 'user' ? this.markers : entry.kind === 'session' ? this.sessions : this.emails
-    return (markers.get(entry.id)?.revokedBefore ?? -Infinity) >= entry.revokedBefore
+    return (this.markers[entry.kind].get(entry.id)?.revokedBefore ?? -Infinity) >= entry.revokedBefore
   }
 
   /** Every entry, as epoch seconds: what a mirror writes back into a Redis that lost them. */
   * entries (): Generator<LogEntry> {
     for (const [id, expiry] of this.tokens.entries()) yield { kind: 'token', id, expiresAt: expiry + BASE }
-    for (const [id, marker] of this.markers) yield { kind: 'user', id, ...marker }
-    for (const [id, marker] of this.sessions) yield { kind: 'session', id, ...marker }
-    for (const [id, marker] of this.emails) yield { kind: 'email', id, ...marker }
+    for (const kind of MARKER_KINDS) {
+      for (const [id, marker] of this.markers[kind]) yield { kind, id, ...marker }
+    }
   }
 
   /**
@@ -99,19 +89,22 @@ export class RevocationSet {
    */
   copy (): RevocationSet {
     const copy = new RevocationSet(this.tokens.clone())
-    for (const [id, marker] of this.markers) copy.markers.set(id, marker)
-    for (const [id, marker] of this.sessions) copy.sessions.set(id, marker)
-    for (const [id, marker] of this.emails) copy.emails.set(id, marker)
+    for (const kind of MARKER_KINDS) {
+      for (const [id, marker] of this.markers[kind]) copy.markers[kind].set(id, marker)
+    }
     return copy
   }
 
   get size (): number {
-    return this.tokens.size + this.markers.size + this.sessions.size + this.emails.size
+    let size = this.tokens.size
+    for (const kind of MARKER_KINDS) size += this.markers[kind].size
+    return size
   }
 
   /** Removes expired entries; token ids a step at a time, markers, sessions and emails (few) all at once. */
   sweep (now: number): void {
-    for (const markers of [this.markers, this.sessions, this.emails]) {
+    for (const kind of MARKER_KINDS) {
+      const markers = this.markers[kind]
       for (const [key, marker] of markers) if (marker.expiresAt <= now) markers.delete(key)
     }
     // An entry expiring at `now` no longer revokes anything (isRevoked wants expiry > now).

@@ -5,6 +5,7 @@ import { errorResponses } from '../../plugins/error-handler/error-schema.js'
 import { LogoutTokenError, logoutTokenVerifier, type LogoutRequest } from '../../plugins/identity-provider/logout-token.js'
 import { actOnce, seenJtiKey, seenJtisOf } from '../../plugins/identity-provider/seen-jtis.js'
 import { MAX_TOKEN_LENGTH } from '../../plugins/revocation/bearer-token.js'
+import { systemClock } from '../../plugins/revocation/store.js'
 import { requireMediaType } from './media-type.js'
 import { providerRevoker } from './provider-revocation.js'
 
@@ -19,8 +20,6 @@ const logoutErrorSchema = {
   required: ['error']
 } as const
 
-const nowSeconds = (): number => Date.now() / 1000
-
 /**
  * POST /backchannel-logout: the identity provider's OIDC Back-Channel Logout 1.0 call. A logout
  * token with `sid` revokes that session, one with only `sub` every token of the user. Registered
@@ -28,8 +27,8 @@ const nowSeconds = (): number => Date.now() / 1000
  */
 export default async function backchannelLogout (fastify: FastifyInstance, settings: BackchannelLogoutSettings): Promise<void> {
   const { jwt } = fastify.config
-  const verify = logoutTokenVerifier({ ...settings, clockToleranceSeconds: jwt.clockToleranceSeconds, now: nowSeconds })
-  const seen = seenJtisOf(fastify, nowSeconds)
+  const verify = logoutTokenVerifier({ ...settings, clockToleranceSeconds: jwt.clockToleranceSeconds, now: systemClock })
+  const seen = seenJtisOf(fastify, systemClock)
   const revoke = providerRevoker(fastify, 'backchannel')
   await fastify.register(formbody, { bodyLimit: 2 * MAX_TOKEN_LENGTH })
   fastify.post<{ Body: { logout_token?: string } | undefined }>('/backchannel-logout', {
@@ -40,7 +39,7 @@ export default async function backchannelLogout (fastify: FastifyInstance, setti
       tags: ['identity provider'],
       summary: 'OIDC Back-Channel Logout 1.0: the identity provider ends a session (sid) or a user (sub)',
       security: [{}],
-      consumes: ['application/x-www-form-urlencoded'],
+      consumes: [FORM_TYPE],
       response: {
         200: { description: 'The session or user is revoked', type: 'null' },
         400: logoutErrorSchema,

@@ -1,8 +1,7 @@
 import type { Counter } from 'prom-client'
-import type { RevocationListener, RevocationSource } from '../../plugins/revocation.js'
+import { REVOCATION_SOURCES, type RevocationListener, type RevocationSource } from '../../plugins/revocation.js'
 
 const KINDS = ['token', 'user', 'session', 'email'] as const
-const SOURCES: readonly RevocationSource[] = ['route', 'oauth', 'backchannel', 'ssf', 'admin']
 
 /** The revocations this instance made since `since`, by kind and by source. */
 export interface RevocationCounts {
@@ -18,7 +17,7 @@ export const revocationCountsSchema = {
   properties: {
     since: { type: 'string', format: 'date-time', description: 'When this instance started counting' },
     by_kind: { type: 'object', properties: Object.fromEntries(KINDS.map((kind) => [kind, { type: 'integer' }])), required: KINDS },
-    by_source: { type: 'object', properties: Object.fromEntries(SOURCES.map((source) => [source, { type: 'integer' }])), required: SOURCES }
+    by_source: { type: 'object', properties: Object.fromEntries(REVOCATION_SOURCES.map((source) => [source, { type: 'integer' }])), required: REVOCATION_SOURCES }
   },
   required: ['since', 'by_kind', 'by_source']
 } as const
@@ -30,14 +29,18 @@ export const revocationCountsSchema = {
 export async function revocationCounts (counter: Counter<'kind' | 'source'>, since: string): Promise<RevocationCounts> {
   const counts: RevocationCounts = {
     since,
-    by_kind: { token: 0, user: 0, session: 0, email: 0 },
-    by_source: { route: 0, oauth: 0, backchannel: 0, ssf: 0, admin: 0 }
+    by_kind: zeroed(KINDS),
+    by_source: zeroed(REVOCATION_SOURCES)
   }
   for (const { value, labels } of (await counter.get()).values) {
     counts.by_kind[labels.kind as typeof KINDS[number]] += value
     counts.by_source[labels.source as RevocationSource] += value
   }
   return counts
+}
+
+function zeroed<K extends string> (keys: readonly K[]): Record<K, number> {
+  return Object.fromEntries(keys.map((key) => [key, 0])) as Record<K, number>
 }
 
 /**

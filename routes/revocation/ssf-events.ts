@@ -2,27 +2,25 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { SSF_EVENT_MAX_AGE_SECONDS } from '../../plugins/config/defaults.js'
 import type { SsfSettings } from '../../plugins/config/parse-ssf.js'
 import { errorResponses } from '../../plugins/error-handler/error-schema.js'
-import { securityEventVerifier, SetError, type SecurityEvent, type SetErrorCode } from '../../plugins/identity-provider/security-event-token.js'
+import { SET_ERROR_CODES, securityEventVerifier, SetError, type SecurityEvent } from '../../plugins/identity-provider/security-event-token.js'
 import { readSecurityEvents, type EventReading } from '../../plugins/identity-provider/security-events.js'
 import { actOnce, seenJtiKey, seenJtisOf } from '../../plugins/identity-provider/seen-jtis.js'
 import { MAX_TOKEN_LENGTH } from '../../plugins/revocation/bearer-token.js'
+import { systemClock } from '../../plugins/revocation/store.js'
 import { sharedSecretMatcher } from './introspection-callers.js'
 import { requireMediaType } from './media-type.js'
 import { providerRevoker } from './provider-revocation.js'
 
 /** RFC 8935 §2: a SET is pushed as the whole body, of this type. */
 const SET_TYPE = 'application/secevent+jwt'
-const ERR_CODES: SetErrorCode[] = ['invalid_request', 'invalid_key', 'invalid_issuer', 'invalid_audience', 'authentication_failed', 'access_denied']
 
 /** RFC 8935 §2.3's error body. */
 const setErrorSchema = {
   description: 'The SET was refused (RFC 8935 §2.3, codes of §2.4); nothing was revoked',
   type: 'object',
-  properties: { err: { type: 'string', enum: ERR_CODES }, description: { type: 'string' } },
+  properties: { err: { type: 'string', enum: SET_ERROR_CODES }, description: { type: 'string' } },
   required: ['err', 'description']
 } as const
-
-const nowSeconds = (): number => Date.now() / 1000
 
 /**
  * POST /ssf/events: a Shared Signals transmitter pushes a Security Event Token (RFC 8935 push
@@ -32,8 +30,8 @@ const nowSeconds = (): number => Date.now() / 1000
  */
 export default async function ssfEvents (fastify: FastifyInstance, settings: SsfSettings): Promise<void> {
   const { jwt } = fastify.config
-  const verify = securityEventVerifier({ ...settings, maxAgeSeconds: SSF_EVENT_MAX_AGE_SECONDS, clockToleranceSeconds: jwt.clockToleranceSeconds, now: nowSeconds })
-  const seen = seenJtisOf(fastify, nowSeconds)
+  const verify = securityEventVerifier({ ...settings, maxAgeSeconds: SSF_EVENT_MAX_AGE_SECONDS, clockToleranceSeconds: jwt.clockToleranceSeconds, now: systemClock })
+  const seen = seenJtisOf(fastify, systemClock)
   const revoke = providerRevoker(fastify, 'ssf')
   const isReceiverToken = sharedSecretMatcher([settings.receiverToken])
   fastify.addContentTypeParser(SET_TYPE, { parseAs: 'string', bodyLimit: 2 * MAX_TOKEN_LENGTH }, function readSet (_request, body, done) { done(null, body) })
