@@ -24,7 +24,7 @@ export interface ProviderTokenRules {
  * replay. Returns that time, epoch seconds; throws what `fail` makes of the first failed check.
  */
 export function pushedTokenWindow (payload: JWTPayload, typ: string | undefined, expectedTyp: string, rules: ProviderTokenRules, fail: (message: string) => Error): number {
-  if (typ !== undefined && !typPattern(expectedTyp).test(typ)) throw fail(`typ "${typ}" is not ${expectedTyp}`)
+  if (typ !== undefined && !isTyp(typ, expectedTyp)) throw fail(`typ "${typ}" is not ${expectedTyp}`)
   const now = rules.now()
   const tolerance = rules.clockToleranceSeconds
   const iat = payload.iat as number
@@ -34,9 +34,10 @@ export function pushedTokenWindow (payload: JWTPayload, typ: string | undefined,
   return replayableUntil
 }
 
-/** `x+jwt` or `application/x+jwt`, any case (RFC 8725 §3.11). */
-function typPattern (expectedTyp: string): RegExp {
-  return new RegExp(`^(application/)?${expectedTyp.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'i')
+/** `x+jwt` or `application/x+jwt`, any case (RFC 8725 §3.11); `expected` is lower-case. */
+function isTyp (typ: string, expected: string): boolean {
+  const lower = typ.toLowerCase()
+  return lower === expected || lower === `application/${expected}`
 }
 
 export function isJsonObject (value: unknown): value is Record<string, unknown> {
