@@ -1,5 +1,6 @@
 import { ConfigError } from './config-error.js'
-import { LOOPBACK_HOSTS } from './parse-jwt-settings.js'
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 /**
  * An identity provider's key set URL: https, or http on loopback only (keys fetched over plain
