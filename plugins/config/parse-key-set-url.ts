@@ -18,3 +18,13 @@ export function parseKeySetUrl (variable: string, raw: string): string {
   }
   return url.href
 }
+
+/**
+ * A receiver's key set URL: its own variable, else JWKS_URL; one of them is required once the
+ * receiver is enabled (by the variables `enabledBy` names).
+ */
+export function receiverKeySetUrl (variable: string, own: string | undefined, shared: string | undefined, enabledBy: string): string {
+  if (own !== undefined) return parseKeySetUrl(variable, own)
+  if (shared === undefined) throw new ConfigError(variable, `is required (or JWKS_URL) when ${enabledBy} are set`)
+  return parseKeySetUrl('JWKS_URL', shared)
+}
