@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { createSigner } from 'fast-jwt'
 import { measureLiveConnections } from './lib/live-connections.js'
-import { freePort, startProcess, stopAll } from './lib/processes.js'
+import { freePort, startRedis, stopAll } from './lib/processes.js'
 import { percentile } from './lib/stats.js'
 
 // `npx tsx bench/live.ts` (also part of `npm run bench`): revocation to close frame across two
@@ -30,7 +30,7 @@ export async function liveConnectionsReport (gatewayEnv: Record<string, string>)
 if (import.meta.url === `file://${process.argv[1] as string}`) {
   try {
     const redisPort = await freePort()
-    await startProcess('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, { text: 'Ready to accept' })
+    await startRedis(redisPort)
     process.stdout.write(await liveConnectionsReport({ HOST: '127.0.0.1', LOG_LEVEL: 'warn', REDIS_URL: `redis://127.0.0.1:${redisPort}` }))
   } finally {
     await stopAll()

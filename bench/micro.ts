@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import type { Dispatcher } from 'undici'
 import { freePort, startProcess, stopAll, tsNode } from './lib/processes.js'
+import { median } from './lib/stats.js'
 import { TargetBalancer } from '../plugins/proxy/target-balancer.js'
 import { connectionSettings, upstreamPool } from '../plugins/proxy/upstream-pool.js'
 import { forwardedHeaders } from '../plugins/proxy/forwarded-headers.js'
@@ -44,7 +45,7 @@ const requestHeaders = (): Record<string, string> => ({ host: '127.0.0.1:8080', 
 const responseHeaders = (): Record<string, string> => ({ 'content-type': 'application/json', 'content-length': '32', date: 'Mon, 30 Nov 2026 01:00:00 GMT', connection: 'keep-alive', 'keep-alive': 'timeout=5' })
 
 timed('verified-token cache key, fast-jwt default (SHA-256 hex)', () => hashToken(token))
-timed('verified-token cache key, the token itself (not shipped: see BENCHMARKS.md)', () => token)
+timed('verified-token cache key, the token itself (shipped: plugins/jwt/verified-token-cache.ts)', () => token)
 const rewrite = forwardedHeaders('x-user-id') as (request: unknown, headers: Record<string, string>) => unknown
 timed('request header rewrite, now', () => rewrite(request, requestHeaders()))
 timed('response header rewrite, now', () => withoutHopByHopHeaders(responseHeaders()))
@@ -81,7 +82,6 @@ async function cpuPerRequest (dispatcher: Dispatcher, origin: string): Promise<n
   return (user + system) / REQUESTS
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number
 if (baseline !== undefined) {
   try {
     const port = await freePort()

@@ -1,6 +1,6 @@
-import { cpus, totalmem } from 'node:os'
 import { median } from './lib/stats.js'
-import { freePort, runToEnd, startProcess, stopAll } from './lib/processes.js'
+import { machineLine } from './lib/throughput-report.js'
+import { freePort, runToEnd, startRedis, stopAll } from './lib/processes.js'
 
 // `npm run bench:mirror`: the mirror's load alone (issue 13), without the rest of `npm run bench`.
 // Starts a redis-server of its own, seeds BENCH_MIRROR_ENTRIES (1,000,000) token revocations once,
@@ -19,10 +19,10 @@ const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1)
 
 try {
   const port = await freePort()
-  await startProcess('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, { text: 'Ready to accept' })
+  await startRedis(port)
   const env = { REDIS_URL: `redis://127.0.0.1:${port}`, BENCH_MIRROR_ENTRIES: ENTRIES, BENCH_MIRROR_KEEP: '1' }
   const seeded = await runToEnd('mirror-seed', process.execPath, ['--import', 'tsx', 'bench/mirror-memory.ts', 'seed'], env, TIMEOUT_MS)
-  process.stdout.write(`Mirror load of ${ENTRIES} token revocations on ${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; ${seeded.trim()}\n`)
+  process.stdout.write(`Mirror load of ${ENTRIES} token revocations on ${machineLine()}; ${seeded.trim()}\n`)
   const targets = [{ name: 'this checkout', dir: '.' }, ...(COMPARE_DIR === undefined ? [] : [{ name: COMPARE_DIR, dir: COMPARE_DIR }])]
   const runs = new Map<string, Measure[]>(targets.map(({ name }) => [name, []]))
   for (let round = 0; round < ROUNDS; round++) {

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { connectionWaitLayer } from './lib/connection-wait-layer.js'
 import { summarizeProfile } from './lib/cpu-profile-summary.js'
 import { loadGenerator } from './lib/load.js'
-import { freePort, startProcess, stopProcess, stopAll, tsNode } from './lib/processes.js'
+import { freePort, startProcess, startRedis, stopProcess, stopAll, tsNode } from './lib/processes.js'
 import { BENCH_SCOPE, tokenMix } from './lib/token-mix.js'
 
 // `npx tsx bench/profile.ts`: the gateway in mirror mode (as `npm run bench` runs it) under
@@ -15,7 +15,7 @@ const SECRET = 'bench-secret-that-is-long-enough-for-hs256'
 
 try {
   const redisPort = await freePort()
-  await startProcess('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, { text: 'Ready to accept' })
+  await startRedis(redisPort)
   const redisUrl = `redis://127.0.0.1:${redisPort}`
   const tokens = await tokenMix(redisUrl, SECRET, 0)
   const rs256 = process.env.BENCH_PROFILE_TOKENS === 'rs256'

@@ -4,7 +4,7 @@ import { formatHighAvailability, measureHighAvailability } from './lib/high-avai
 import { liveConnectionsReport } from './live.js'
 import { loadGenerator, type Load, type LoadResult } from './lib/load.js'
 import { measurePropagation } from './lib/propagation.js'
-import { freePort, runToEnd, startProcess, stopAll, tsNode } from './lib/processes.js'
+import { freePort, runToEnd, startProcess, startRedis, stopAll, tsNode } from './lib/processes.js'
 import { startNginx } from './lib/nginx.js'
 import { percentile } from './lib/stats.js'
 import { machineLine, saturationTable, throughputTable, type SaturatedCpu, type TargetFigures } from './lib/throughput-report.js'
@@ -33,7 +33,7 @@ interface Target { name: string, url: string, load: Load, pid?: number }
 
 async function main (): Promise<void> {
   const redisPort = await freePort()
-  const redis = await startProcess('redis', 'redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {}, { text: 'Ready to accept' })
+  const redis = await startRedis(redisPort)
   const redisUrl = `redis://127.0.0.1:${redisPort}`
   const tokens = await tokenMix(redisUrl, SECRET, PROPAGATION_SAMPLES)
   const hs256 = loadGenerator(tokens.hs256, CONNECTIONS)

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSigner } from 'fast-jwt'
 import { Redis } from 'ioredis'
-import { freePort, startProcess, stopAll, stopProcess, tsNode } from './lib/processes.js'
+import { freePort, startProcess, startRedis, stopAll, stopProcess, tsNode } from './lib/processes.js'
 
 // `npm run soak`: two gateway instances (mirror mode) on one Redis with AOF, a steady load with
 // one request in ten malformed, revocations and revoke-alls interleaved, an unreadable revoke-all
@@ -54,8 +54,8 @@ async function main (): Promise<void> {
 
   const redisPort = await freePort()
   const redisDir = mkdtempSync(join(tmpdir(), 'soak-redis-'))
-  const redisArgs = ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', redisDir]
-  let redis = await startProcess('redis', 'redis-server', redisArgs, {}, { text: 'Ready to accept' })
+  const persistence = ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', redisDir]
+  let redis = await startRedis(redisPort, persistence)
   const admin = new Redis(redisPort, '127.0.0.1', { maxRetriesPerRequest: 1, retryStrategy: () => 100 })
   admin.on('error', () => {})
   await admin.set(`user_tokens:${UNREADABLE_SUB}`, new Date().toISOString().slice(0, 16), 'EX', 86_400)
@@ -89,7 +89,7 @@ async function main (): Promise<void> {
   const restartRedis = async (beforeStart: () => void = () => {}): Promise<void> => {
     await stopProcess(redis)
     beforeStart()
-    redis = await startProcess('redis', 'redis-server', redisArgs, {}, { text: 'Ready to accept' })
+    redis = await startRedis(redisPort, persistence)
   }
 
   const worker = async (): Promise<void> => {

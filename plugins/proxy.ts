@@ -43,7 +43,7 @@ type RequestHeadersRewrite = (request: FastifyRequest<RouteGenericInterface, Raw
 export default fp<ProxyPluginOptions>(async function proxyPlugin (fastify, { ownPaths = [] }) {
   const { upstreams, userIdHeader, upstreamTimeoutMs, upstreamConnections, upstreamPipelining, rolesClaim, cors, upstreamCooldownMs, liveConnections } = fastify.config
   const forwarded = forwardedHeaders(userIdHeader)
-  const rewriteHeaders = cors === null ? withoutHopByHopHeaders : (headers: IncomingHttpHeaders) => withoutUpstreamCors(withoutHopByHopHeaders(headers))
+  const rewriteHeaders = cors === null ? withoutHopByHopHeaders : withoutUpstreamCors
   const isOwnPath = ownPathMatcher(ownPaths)
   const targetRequests = new Counter({
     name: 'gateway_upstream_requests_total',

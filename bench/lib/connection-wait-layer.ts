@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs'
-
-interface ProfileNode { id: number, callFrame: { functionName: string, url: string }, children?: number[] }
-interface CpuProfile { nodes: ProfileNode[], samples: number[], timeDeltas: number[] }
+import { readCpuProfile, type ProfileNode } from './cpu-profile.js'
 
 // The frames of the wait limit and of what undici adds around an interceptor: compose()'s Proxy and
 // wrapper, the conversions between its two handler APIs, the interceptor's handler and its timer.
@@ -16,7 +13,7 @@ const REAL = /undici\/lib\/(api\/|core\/request\.js|dispatcher\/(dispatcher-base
  * handler called through the layer does not). Samples of the first `skipMs` are left out.
  */
 export function connectionWaitLayer (file: string, skipMs: number, requests: number): { layerUs: number, busyUs: number } {
-  const { nodes, samples, timeDeltas } = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile
+  const { nodes, samples, timeDeltas } = readCpuProfile(file)
   const byId = new Map(nodes.map((node) => [node.id, node]))
   const parent = new Map<number, number>()
   for (const node of nodes) for (const child of node.children ?? []) parent.set(child, node.id)

@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs'
-
-interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number } }
-interface CpuProfile { nodes: ProfileNode[], samples: number[], timeDeltas: number[] }
+import { readCpuProfile } from './cpu-profile.js'
 
 /** Where a function lives: an npm package, a Node internal module, or a file of this repo. */
 function moduleOf (url: string): string {
@@ -18,7 +15,7 @@ function moduleOf (url: string): string {
  * mirror's load) are left out, so that only the load is summarized.
  */
 export function summarizeProfile (file: string, skipMs: number, top = 20): string {
-  const { nodes, samples, timeDeltas } = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile
+  const { nodes, samples, timeDeltas } = readCpuProfile(file)
   const hits = new Map<number, number>()
   let elapsedUs = 0
   samples.forEach((id, i) => {

@@ -58,4 +58,12 @@ export async function stopAll (): Promise<void> {
 }
 
 /** A TypeScript file of this repo run with node and tsx, as the benchmark targets are. */
+/** Redis without persistence: a benchmark's revocations need not outlive it. */
+const NO_PERSISTENCE = ['--save', '', '--appendonly', 'no']
+
+/** Starts a redis-server on loopback at `port`, by default without persistence. */
+export async function startRedis (port: number, persistence: string[] = NO_PERSISTENCE): Promise<ChildProcess> {
+  return await startProcess('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', ...persistence], {}, { text: 'Ready to accept' })
+}
+
 export const tsNode = (file: string): [string, string[]] => [process.execPath, ['--import', 'tsx', file]]

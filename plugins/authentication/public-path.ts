@@ -40,7 +40,8 @@ export function isAlreadyNormal (path: string): boolean {
   return path.startsWith('/') && !NEEDS_NORMALIZING.test(path)
 }
 
-function pathOf (url: string): string {
+/** The path of a request URL: what comes before its query or fragment. */
+export function pathOf (url: string): string {
   const end = url.search(/[?#]/)
   return end < 0 ? url : url.slice(0, end)
 }

@@ -1,7 +1,6 @@
-import { ConfigError } from './config-error.js'
 import type { CheckedEnv } from './env-schema.js'
 import { parseList } from './parse-list.js'
-import { parseKeySetUrl } from './parse-key-set-url.js'
+import { receiverKeySetUrl } from './parse-key-set-url.js'
 
 export interface BackchannelLogoutSettings {
   /** The identity provider's `iss`, compared exactly. */
@@ -21,8 +20,6 @@ export function parseBackchannelLogout (env: CheckedEnv): BackchannelLogoutSetti
   const issuer = env.BACKCHANNEL_LOGOUT_ISSUER
   const audiences = parseList(env.BACKCHANNEL_LOGOUT_AUDIENCE)
   if (issuer === undefined || audiences.length === 0) return null
-  const variable = env.BACKCHANNEL_LOGOUT_JWKS_URL !== undefined ? 'BACKCHANNEL_LOGOUT_JWKS_URL' : 'JWKS_URL'
-  const raw = env.BACKCHANNEL_LOGOUT_JWKS_URL ?? env.JWKS_URL
-  if (raw === undefined) throw new ConfigError('BACKCHANNEL_LOGOUT_JWKS_URL', 'is required (or JWKS_URL) when BACKCHANNEL_LOGOUT_ISSUER and BACKCHANNEL_LOGOUT_AUDIENCE are set')
-  return { issuer, audiences, jwksUrl: parseKeySetUrl(variable, raw), maxAgeSeconds: env.BACKCHANNEL_LOGOUT_MAX_AGE }
+  const jwksUrl = receiverKeySetUrl('BACKCHANNEL_LOGOUT_JWKS_URL', env.BACKCHANNEL_LOGOUT_JWKS_URL, env.JWKS_URL, 'BACKCHANNEL_LOGOUT_ISSUER and BACKCHANNEL_LOGOUT_AUDIENCE')
+  return { issuer, audiences, jwksUrl, maxAgeSeconds: env.BACKCHANNEL_LOGOUT_MAX_AGE }
 }

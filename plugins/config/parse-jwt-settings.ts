@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { ConfigError } from './config-error.js'
 import { MIN_SECRET_BYTES } from './defaults.js'
 import type { CheckedEnv } from './env-schema.js'
+import { parseKeySetUrl } from './parse-key-set-url.js'
 import { parseList } from './parse-list.js'
 
 /** Where the keys that verify tokens come from: exactly one source is configured. */
@@ -41,7 +42,6 @@ const EC_BY_CURVE: Record<string, JwtAlgorithm[]> = { prime256v1: ['ES256'], sec
 const ASYMMETRIC: JwtAlgorithm[] = [...RSA, 'ES256', 'ES384', 'ES512', 'EdDSA']
 /** Most identity providers sign with RS256; set JWT_ALGORITHMS for anything else. */
 const JWKS_DEFAULT_ALGORITHMS: JwtAlgorithm[] = ['RS256']
-export const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]'])
 
 export function parseJwtSettings (env: CheckedEnv): JwtSettings {
   const { keySource, compatible } = readKeySource(env)
@@ -83,17 +83,8 @@ function fromSecret (secret: string): ResolvedKeySource {
 }
 
 function fromJwksUrl (raw: string, env: CheckedEnv): ResolvedKeySource {
-  let url: URL
-  try {
-    url = new URL(raw)
-  } catch {
-    throw new ConfigError('JWKS_URL', `"${raw}" is not a URL`)
-  }
-  // Keys fetched over plain HTTP could be swapped in transit; only loopback is exempt.
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname))) {
-    throw new ConfigError('JWKS_URL', `"${raw}" must use https:// (http:// is accepted on loopback only)`)
-  }
-  const keySource: JwtKeySource = { kind: 'jwks', url: url.href, fetchTimeoutMs: env.JWKS_FETCH_TIMEOUT_MS, maxStaleSeconds: env.JWKS_MAX_STALE_SECONDS }
+  const url = parseKeySetUrl('JWKS_URL', raw)
+  const keySource: JwtKeySource = { kind: 'jwks', url, fetchTimeoutMs: env.JWKS_FETCH_TIMEOUT_MS, maxStaleSeconds: env.JWKS_MAX_STALE_SECONDS }
   return { keySource, compatible: { all: ASYMMETRIC, defaults: JWKS_DEFAULT_ALGORITHMS } }
 }
 

@@ -1,7 +1,7 @@
 import { ConfigError } from './config-error.js'
 import type { CheckedEnv } from './env-schema.js'
-import { B64TOKEN, MIN_INTROSPECTION_TOKEN_LENGTH } from './parse-introspection-tokens.js'
-import { parseKeySetUrl } from './parse-key-set-url.js'
+import { checkBearerSecret } from './parse-introspection-tokens.js'
+import { receiverKeySetUrl } from './parse-key-set-url.js'
 import { parseList } from './parse-list.js'
 
 export interface SsfSettings {
@@ -30,14 +30,10 @@ export function parseSsf (env: CheckedEnv): SsfSettings | null {
   const audiences = parseList(env.SSF_AUDIENCE)
   const receiverToken = env.SSF_RECEIVER_TOKEN
   if (issuer === undefined || audiences.length === 0 || receiverToken === undefined) return null
-  // As INTROSPECTION_TOKENS: a bearer token, long enough that guessing it within the rate limit is hopeless.
-  if (receiverToken.length < MIN_INTROSPECTION_TOKEN_LENGTH || !B64TOKEN.test(receiverToken)) {
-    throw new ConfigError('SSF_RECEIVER_TOKEN', `must be at least ${MIN_INTROSPECTION_TOKEN_LENGTH} characters of A-Z a-z 0-9 - . _ ~ + / (a bearer token)`)
-  }
-  const variable = env.SSF_JWKS_URL !== undefined ? 'SSF_JWKS_URL' : 'JWKS_URL'
-  const raw = env.SSF_JWKS_URL ?? env.JWKS_URL
-  if (raw === undefined) throw new ConfigError('SSF_JWKS_URL', 'is required (or JWKS_URL) when SSF_ISSUER, SSF_AUDIENCE and SSF_RECEIVER_TOKEN are set')
-  return { issuer, audiences, receiverToken, jwksUrl: parseKeySetUrl(variable, raw), ...(emailClaim !== undefined && { emailClaim }) }
+  // As INTROSPECTION_TOKENS: a bearer secret.
+  checkBearerSecret('SSF_RECEIVER_TOKEN', receiverToken)
+  const jwksUrl = receiverKeySetUrl('SSF_JWKS_URL', env.SSF_JWKS_URL, env.JWKS_URL, 'SSF_ISSUER, SSF_AUDIENCE and SSF_RECEIVER_TOKEN')
+  return { issuer, audiences, receiverToken, jwksUrl, ...(emailClaim !== undefined && { emailClaim }) }
 }
 
 /**

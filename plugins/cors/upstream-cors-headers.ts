@@ -1,13 +1,18 @@
 import type { IncomingHttpHeaders } from 'node:http'
+import { hopByHopFilter } from '../proxy/response-headers.js'
+
+/** The upstream's hop-by-hop and Access-Control-* headers, dropped in one copy. */
+const withoutHopByHopAndCors = hopByHopFilter('access-control-')
 
 /**
  * With CORS_ORIGINS set the gateway is the one source of CORS answers: an upstream's own
  * Access-Control-* headers are dropped (they would override the gateway's, or allow origins it
- * does not), and its Vary keeps `Origin`, which the gateway's answers depend on.
+ * does not), with its hop-by-hop headers, and its Vary keeps `Origin`, which the gateway's
+ * answers depend on.
  */
 export function withoutUpstreamCors (headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  for (const name in headers) if (name.startsWith('access-control-')) delete headers[name]
-  const { vary } = headers
-  if (vary !== undefined && !/(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary)) headers.vary = `${vary}, Origin`
-  return headers
+  const kept = withoutHopByHopAndCors(headers)
+  const { vary } = kept
+  if (vary !== undefined && !/(^|,)\s*(origin|\*)\s*(,|$)/i.test(vary)) kept.vary = `${vary}, Origin`
+  return kept
 }

@@ -9,8 +9,6 @@ import { USER_ISSUER_HEADER } from '../config/defaults.js'
  * own claim about where it came from, replaced by X-Forwarded-*.
  */
 const CLIENT_ONLY_HEADERS = ['keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect', 'forwarded']
-/** What is never forwarded as the client sent it (the identity header is added per USER_ID_HEADER). */
-const NOT_FORWARDED = new Set([...CLIENT_ONLY_HEADERS, USER_ISSUER_HEADER])
 
 /**
  * Builds the header rewrite for forwarded requests: identity headers (the sub, and its issuer
@@ -18,15 +16,16 @@ const NOT_FORWARDED = new Set([...CLIENT_ONLY_HEADERS, USER_ISSUER_HEADER])
  * only, X-Forwarded-* describing the real client.
  */
 export function forwardedHeaders (userIdHeader: string) {
+  /** What is never forwarded as the client sent it; the identity headers are set from the token. */
+  const dropped = new Set([...CLIENT_ONLY_HEADERS, USER_ISSUER_HEADER, userIdHeader])
   return function rewriteRequestHeaders (request: FastifyRequest<RouteGenericInterface, RawServerBase>, headers: IncomingHttpHeaders): IncomingHttpHeaders {
     // A client-sent copy, also with underscores (which some servers read as dashes), would let
-    // a caller claim to be someone else. Node has lowercased every name already; only names the
-    // client sent can hold an underscore. The rest is copied into a new object rather than
-    // deleted from: a delete turns a V8 object into a slow dictionary, for every later access.
-    const underscores = anyUnderscore(request.raw.rawHeaders)
+    // a caller claim to be someone else. Node has lowercased every name already. The rest is
+    // copied into a new object rather than deleted from: a delete turns a V8 object into a slow
+    // dictionary, for every later access.
     const forwarded: IncomingHttpHeaders = {}
     for (const name in headers) {
-      if (NOT_FORWARDED.has(name) || name === userIdHeader || (underscores && isIdentityCopy(name))) continue
+      if (dropped.has(name) || isIdentityCopy(name)) continue
       forwarded[name] = headers[name]
     }
     const token = request.verifiedToken
@@ -51,10 +50,4 @@ export function forwardedHeaders (userIdHeader: string) {
     const dashed = name.replace(/_/g, '-')
     return dashed === userIdHeader || dashed === USER_ISSUER_HEADER
   }
-}
-
-/** Whether any header name the client sent holds an underscore (rawHeaders: name, value, name, value...). */
-function anyUnderscore (rawHeaders: string[]): boolean {
-  for (let i = 0; i < rawHeaders.length; i += 2) if ((rawHeaders[i] as string).includes('_')) return true
-  return false
 }

@@ -1,4 +1,4 @@
-import { isAlreadyNormal, normalizePath, underAny } from '../authentication/public-path.js'
+import { isAlreadyNormal, normalizePath, pathOf, underAny } from '../authentication/public-path.js'
 
 /**
  * Builds the test that keeps the gateway's own paths from an upstream whose prefix covers them:
@@ -10,8 +10,7 @@ import { isAlreadyNormal, normalizePath, underAny } from '../authentication/publ
 export function ownPathMatcher (paths: string[]): (url: string) => boolean {
   const isOwned = underAny(paths.map((path) => path.toLowerCase()))
   return function isOwnPath (url: string): boolean {
-    const end = url.search(/[?#]/)
-    const path = (end < 0 ? url : url.slice(0, end)).toLowerCase()
+    const path = pathOf(url).toLowerCase()
     if (isOwned(path)) return true
     if (isAlreadyNormal(path)) return false
     const normalized = normalizePath(path)

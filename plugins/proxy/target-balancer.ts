@@ -37,7 +37,6 @@ export class TargetBalancer extends Dispatcher {
   readonly #agent: Agent
   readonly #targets: readonly string[]
   readonly #hosts: readonly string[]
-  readonly #origins: readonly string[]
   /** Per target, how many answers it gave: a wait for a connection that saw none may have been ignored. */
   readonly #answers: number[]
   readonly #downUntil: number[]
@@ -52,7 +51,6 @@ export class TargetBalancer extends Dispatcher {
     this.#agent = new Agent(agentOptions)
     this.#targets = targets
     this.#hosts = targets.map((target) => new URL(target).host)
-    this.#origins = targets.map((target) => new URL(target).origin)
     this.#answers = targets.map(() => 0)
     this.#downUntil = targets.map(() => 0)
     this.#cooldownMs = cooldownMs
@@ -100,7 +98,7 @@ export class TargetBalancer extends Dispatcher {
   #isConnected (index: number): boolean {
     // A pool counts its connections, a single client (connections: 1) says true or false; an origin
     // the agent has let go of (its last connection failed) has none (NaN).
-    return Number(this.#agent.stats[this.#origins[index] as string]?.connected) > 0
+    return Number(this.#agent.stats[this.#targets[index] as string]?.connected) > 0
   }
 
   /** The next target that is up, round-robin; -1 when all are cooling down. `peek` leaves the turn unchanged. */
